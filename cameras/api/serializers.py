@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import re
+import zoneinfo
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from rest_framework import serializers
+
+from cameras.models import (
+    Camera,
+    CameraStatus,
+    IngestionMode,
+    StreamProfile,
+    normalize_camera_id,
+)
+from nem.serializers import FiniteFloatField, ModelSerializer, StrictSerializer
+
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+FOLDER_FORBIDDEN = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
+
+CAMERA_RESPONSE_FIELDS = [
+    "id",
+    "name",
+    "folder_path",
+    "status",
+    "created_at",
+    "last_seen_at",
+    "ingestion_mode",
+    "rtsp_url",
+    "stream_profile",
+    "motion_sensitivity",
+    "onvif_url",
+    "timezone",
+]
+
+
+class CameraSerializer(ModelSerializer):
+    """CameraResponse: the seed's fields plus ``onvif_url`` and ``timezone``. Never a secret."""
+
+    class Meta:
+        model = Camera
+        fields = CAMERA_RESPONSE_FIELDS
+        read_only_fields = CAMERA_RESPONSE_FIELDS
+
+
+class TrashedCameraSerializer(CameraSerializer):
+    class Meta(CameraSerializer.Meta):
+        fields = [*CAMERA_RESPONSE_FIELDS, "deleted_at"]
+        read_only_fields = fields
+
+
+def validate_name(value: str) -> str:
+    if CONTROL_CHARS.search(value):
+        raise serializers.ValidationError(
+            "Camera name contains forbidden characters (control characters like null, tab, or newline)"
+        )
+    value = value.strip()
+    if not value:
+        raise serializers.ValidationError("Camera name cannot be empty or whitespace-only")
+    if len(value) > 255:
+        raise serializers.ValidationError("Camera name must be at most 255 characters")
+    return value
+
+
+def validate_folder_path(value: str) -> str:
+    if ".." in value:
+        raise serializers.ValidationError("Path traversal (..) not allowed in folder_path")
+    if FOLDER_FORBIDDEN.search(value):
+        raise serializers.ValidationError(
+            'folder_path contains forbidden characters (< > : " | ? * or control characters)'
+        )
+    if not value.strip():
+        raise serializers.ValidationError("folder_path cannot be empty")
+    return value
+
+
+def split_rtsp_url(value: str) -> tuple[str, str | None, str | None]:
+    """Validate an RTSP URL and lift credentials out of it: returns (url, username, password)."""
+    if CONTROL_CHARS.search(value) or any(c.isspace() for c in value):
+        raise serializers.ValidationError("rtsp_url must not contain whitespace or control characters")
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError:
+        raise serializers.ValidationError("rtsp_url is not a valid URL") from None
+    if parts.scheme.lower() not in ("rtsp", "rtsps"):
+        raise serializers.ValidationError("rtsp_url must use rtsp:// or rtsps:// scheme")
+    if not parts.hostname:
+        raise serializers.ValidationError("rtsp_url must have a valid host")
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password else None
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    clean = urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
+    return clean, username, password
+
+
+def validate_onvif_url(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise serializers.ValidationError("onvif_url is not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise serializers.ValidationError("onvif_url must be an http:// or https:// URL with a host")
+    if parts.username or parts.password:
+        raise serializers.ValidationError(
+            "onvif_url must not carry credentials; set rtsp_username and rtsp_password instead"
+        )
+    return value
+
+
+def validate_timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise serializers.ValidationError(f"'{value[:64]}' is not an IANA time zone (e.g. Europe/Berlin)") from None
+    return value
+
+
+class CameraWriteSerializer(StrictSerializer):
+    """CameraCreate (and, with ``partial=True``, CameraUpdate). Nulls are refused for required
+    fields; the cross-field rule (rtsp_url required for rtsp/onvif) is checked by the service on
+    the merged state, so a PATCH cannot break it either."""
+
+    id = serializers.CharField(required=False, max_length=255)
+    name = serializers.CharField(max_length=300, trim_whitespace=False, validators=[validate_name])
+    folder_path = serializers.CharField(max_length=500, trim_whitespace=False, validators=[validate_folder_path])
+    status = serializers.ChoiceField(choices=CameraStatus.choices, required=False)
+    ingestion_mode = serializers.ChoiceField(choices=IngestionMode.choices, required=False)
+    rtsp_url = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
+    rtsp_username = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+    rtsp_password = serializers.CharField(
+        max_length=255, required=False, allow_null=True, allow_blank=True, write_only=True, trim_whitespace=False
+    )
+    stream_profile = serializers.ChoiceField(choices=StreamProfile.choices, required=False, allow_null=True)
+    motion_sensitivity = FiniteFloatField(min_value=0.0, max_value=1.0, required=False)
+    onvif_url = serializers.CharField(
+        max_length=1000, required=False, allow_null=True, allow_blank=True, validators=[validate_onvif_url]
+    )
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+
+    def validate_id(self, value: str) -> str:
+        if self.partial:
+            raise serializers.ValidationError("The id of a camera never changes")
+        if not value or normalize_camera_id(value) != value:
+            raise serializers.ValidationError(
+                "id must be lower-case letters, digits and single underscores, without leading or "
+                f"trailing underscores (e.g. '{normalize_camera_id(value) or 'front_door'}')"
+            )
+        return value
+
+    def validate_rtsp_url(self, value: str | None) -> tuple[str, str | None, str | None] | None:
+        return split_rtsp_url(value) if value else None
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("rtsp_url"):
+            clean, username, password = attrs["rtsp_url"]
+            attrs["rtsp_url"] = clean
+            # Explicit fields win over credentials embedded in the URL.
+            if username and not attrs.get("rtsp_username"):
+                attrs["rtsp_username"] = username
+            if password and not attrs.get("rtsp_password"):
+                attrs["rtsp_password"] = password
+        for name in ("rtsp_username", "rtsp_password", "onvif_url"):
+            if name in attrs and attrs[name] == "":
+                attrs[name] = None
+        return attrs

@@ -1,0 +1,70 @@
+"""API-key authentication (``X-API-Key`` header or ``api_key`` query parameter).
+
+Keys are compared by SHA-256: admin-managed ``ApiKey`` rows plus ``NEM_API_KEYS`` from the
+environment. Staff logged into the admin may use the API (and the browsable API) by session.
+Endpoints exempt from keys (snapshot, health, schema, docs) set ``permission_classes = [AllowAny]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from rest_framework import authentication, exceptions, permissions
+
+from nem.models import ApiKey, hash_api_key
+
+API_KEY_HEADER = "HTTP_X_API_KEY"
+
+
+@dataclass(frozen=True)
+class ApiKeyPrincipal:
+    """``request.auth`` for a key-authenticated request; ``name`` is what audit records show."""
+
+    name: str
+
+
+@lru_cache(maxsize=8)
+def _env_key_hashes(keys: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(hash_api_key(k) for k in keys if k)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        raw = request.META.get(API_KEY_HEADER) or request.query_params.get("api_key")
+        if not raw:
+            return None
+        digest = hash_api_key(raw)
+        if digest in _env_key_hashes(tuple(settings.NEM_API_KEYS)):
+            return (None, ApiKeyPrincipal(name="env-key"))
+        key = ApiKey.objects.active().filter(key_hash=digest).only("name").first()
+        if key is None:
+            raise exceptions.AuthenticationFailed("Invalid API key")
+        return (None, ApiKeyPrincipal(name=f"api-key:{key.name}"))
+
+    def authenticate_header(self, request) -> str:
+        # Makes DRF answer 401 (not 403) when no credentials were given.
+        return 'ApiKey header="X-API-Key"'
+
+
+class HasApiKeyOrStaff(permissions.BasePermission):
+    message = "API key required. Provide it in the X-API-Key header or the api_key query parameter."
+
+    def has_permission(self, request, view) -> bool:
+        if not settings.NEM_API_KEY_REQUIRED:
+            return True
+        if isinstance(request.auth, ApiKeyPrincipal):
+            return True
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff)
+
+
+def actor_of(request) -> str:
+    """Who is acting, for audit records: the key's name, the staff user, or anonymous."""
+    if isinstance(getattr(request, "auth", None), ApiKeyPrincipal):
+        return request.auth.name
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.get_username()}"
+    return "anonymous"

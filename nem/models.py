@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+
+def hash_api_key(raw: str) -> str:
+    # API keys are 256-bit random tokens, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self) -> ApiKeyQuerySet:
+        return self.filter(is_active=True)
+
+
+class ApiKey(models.Model):
+    """An API key for a client of the REST API. Only the SHA-256 of the key is stored; the key
+    itself is shown once, when it is created (admin or ``create_api_key``)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=12, editable=False, help_text="First characters, to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def generate() -> str:
+        return "nem_" + secrets.token_urlsafe(32)
+
+    def set_key(self, raw: str) -> None:
+        self.key_hash = hash_api_key(raw)
+        self.prefix = raw[:8]
+
+
+def api_key_create(*, name: str) -> tuple[ApiKey, str]:
+    """Create a key named ``name``; returns the row and the raw key (shown once, never stored)."""
+    raw = ApiKey.generate()
+    key = ApiKey(name=name)
+    key.set_key(raw)
+    key.save()
+    return key, raw

@@ -1,0 +1,166 @@
+"""The list envelope of the contract: ``{"items": [...], "pagination": {...}}``.
+
+``limit`` (1..max, default max) and ``offset`` page any list; ``cursor`` (opaque, from
+``next_cursor``) continues after the last row of the previous page with a keyset condition on
+the queryset's ordering, so rows inserted meanwhile never shift a page. The paginator refuses
+unordered querysets: an unordered page can repeat or skip rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import OrderedDict
+
+from django.db.models import Q, QuerySet
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+
+from nem.errors import UnprocessableEntity
+
+
+class QuerySetNotOrdered(Exception):
+    pass
+
+
+def parse_int_param(request, name: str, default: int, lo: int, hi: int | None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UnprocessableEntity(name, f"must be an integer, got {raw[:40]!r}") from None
+    if value < lo or (hi is not None and value > hi):
+        bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
+        raise UnprocessableEntity(name, f"must be {bound}")
+    return value
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise UnprocessableEntity("cursor", "is not a cursor this API issued") from None
+    if not isinstance(values, list) or len(values) != size:
+        raise UnprocessableEntity("cursor", "is not a cursor this API issued")
+    return values
+
+
+class DefaultPagination(BasePagination):
+    default_limit = 1000
+    max_limit = 1000
+    allow_cursor = True
+
+    def paginate_queryset(self, queryset: QuerySet, request, view=None):
+        if not queryset.ordered:
+            raise QuerySetNotOrdered(f"refusing to paginate an unordered queryset of {queryset.model.__name__}")
+        self.request = request
+        self.limit = parse_int_param(request, "limit", self.default_limit, 1, self.max_limit)
+        cursor = request.query_params.get("cursor") if self.allow_cursor else None
+        self.ordering = [str(f) for f in queryset.query.order_by]
+        self.total = queryset.count()
+        if cursor:
+            if request.query_params.get("offset") not in (None, ""):
+                raise UnprocessableEntity("offset", "cannot be combined with cursor")
+            self.offset = None
+            queryset = queryset.filter(self._after(queryset, decode_cursor(cursor, len(self.ordering))))
+            page = list(queryset[: self.limit + 1])
+        else:
+            self.offset = parse_int_param(request, "offset", 0, 0, None)
+            page = list(queryset[self.offset : self.offset + self.limit + 1])
+        self.has_more = len(page) > self.limit
+        page = page[: self.limit]
+        self.next_cursor = None
+        if self.allow_cursor and self.has_more and page:
+            last = page[-1]
+            self.next_cursor = encode_cursor([getattr(last, f.lstrip("-")) for f in self.ordering])
+        return page
+
+    def _after(self, queryset: QuerySet, values: list) -> Q:
+        """Keyset condition: rows strictly after ``values`` in the queryset's ordering."""
+        model = queryset.model
+        condition = Q()
+        equal_so_far = Q()
+        for name, raw in zip(self.ordering, values, strict=True):
+            field_name = name.lstrip("-")
+            field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
+            try:
+                value = field.to_python(raw)
+            except Exception:  # noqa: BLE001 - any bad value is a bad cursor
+                raise UnprocessableEntity("cursor", "is not a cursor this API issued") from None
+            op = "lt" if name.startswith("-") else "gt"
+            condition |= equal_so_far & Q(**{f"{field_name}__{op}": value})
+            equal_so_far &= Q(**{field_name: value})
+        return condition
+
+    def pagination_data(self) -> OrderedDict:
+        data = OrderedDict(total=self.total, limit=self.limit, offset=self.offset)
+        data["next_cursor"] = self.next_cursor
+        data["has_more"] = self.has_more
+        return data
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(OrderedDict(items=data, pagination=self.pagination_data()))
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        props = {
+            "total": {"type": "integer", "example": 6},
+            "limit": {"type": "integer", "example": 1000},
+            "offset": {"type": "integer", "nullable": True, "example": 0},
+            "has_more": {"type": "boolean", "example": False},
+        }
+        if self.allow_cursor:
+            props["next_cursor"] = {"type": "string", "nullable": True, "example": None}
+        return {
+            "type": "object",
+            "required": ["items", "pagination"],
+            "properties": {
+                "items": schema,
+                "pagination": {"type": "object", "required": list(props), "properties": props},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        params = [
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "description": f"Page size, 1-{self.max_limit} (default {self.default_limit}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_limit},
+            },
+            {
+                "name": "offset",
+                "in": "query",
+                "required": False,
+                "description": "Rows to skip (default 0).",
+                "schema": {"type": "integer", "minimum": 0},
+            },
+        ]
+        if self.allow_cursor:
+            params.append(
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": False,
+                    "description": "Opaque cursor from `pagination.next_cursor`; not combined with offset.",
+                    "schema": {"type": "string"},
+                }
+            )
+        return params
+
+
+class OffsetPagination(DefaultPagination):
+    """limit/offset only, and a ``pagination`` object without ``next_cursor`` (the trash)."""
+
+    allow_cursor = False
+
+    def pagination_data(self) -> OrderedDict:
+        return OrderedDict(total=self.total, limit=self.limit, offset=self.offset, has_more=self.has_more)

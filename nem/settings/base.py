@@ -1,0 +1,253 @@
+"""The complete configuration of NEM, read from environment variables with django-environ.
+
+With DEBUG on and nothing else set, everything runs embedded: SQLite, a file-based local cache
+and Celery on kombu's filesystem transport, all under ``var/``. With DEBUG off, SECRET_KEY,
+DATABASE_URL, REDIS_URL and CELERY_BROKER_URL are required: there are no production defaults.
+"""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(environ.Env().str("NEM_VAR_DIR", default=str(BASE_DIR / "var")))
+
+# FileAwareEnv also honours NAME_FILE (e.g. SECRET_KEY_FILE) for secrets.
+env = environ.FileAwareEnv()
+
+# CORE
+DEBUG = env.bool("DEBUG", default=False)
+EMBEDDED = DEBUG  # embedded defaults are only ever offered to a DEBUG run
+
+
+def _required(name: str, embedded_default: str) -> str:
+    value = env.str(name, default="")
+    if value:
+        return value
+    if EMBEDDED:
+        return embedded_default
+    raise ImproperlyConfigured(f"{name} must be set when DEBUG is off (see README, Configuration).")
+
+
+SECRET_KEY = _required("SECRET_KEY", "insecure-embedded-development-key-do-not-use-in-production")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "nem",
+    "cameras",
+    "baselines",
+    "scenechanges",
+    "onvifctl",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "nem.urls"
+WSGI_APPLICATION = "nem.wsgi.application"
+APPEND_SLASH = False  # the contract's paths have no trailing slash; never redirect a POST
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# DATABASE
+DATABASES = {"default": env.db_url_config(_required("DATABASE_URL", f"sqlite:///{VAR_DIR / 'nem.sqlite3'}"))}
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Keep connections: a new TCP connection costs ~5 ms here. Health checks drop dead ones
+    # after a PostgreSQL restart, so the web process recovers on its own.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=5)
+else:
+    # SQLite: wait for the writer instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# CACHE
+# The cache is an accelerator only: IGNORE_EXCEPTIONS turns a Redis outage into a cache miss.
+# Nothing correctness-critical (locks, broker) uses this alias.
+REDIS_URL = env.str("REDIS_URL", default="")
+if not REDIS_URL and not EMBEDDED:
+    raise ImproperlyConfigured("REDIS_URL must be set when DEBUG is off (see README, Configuration).")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("NEM_CACHE_PREFIX", default="nem"),
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+else:
+    # Embedded: a file-based cache, shared by the web process, the worker and beat.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+if REDIS_URL:
+    RATELIMIT_USE_CACHE = "default"
+else:
+    # Embedded runs serve HTTP from one process, so a process-local counter is exact there;
+    # django-ratelimit's check warns because it cannot know that.
+    CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    RATELIMIT_USE_CACHE = "ratelimit"
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_VIEW = "nem.errors.ratelimited_view"
+
+# AUTH
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+NEM_API_KEYS = env.list("NEM_API_KEYS", default=[])
+NEM_API_KEY_REQUIRED = env.bool("NEM_API_KEY_REQUIRED", default=True)
+
+# I18N
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# STATIC
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# API
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "nem.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["nem.auth.HasApiKeyOrStaff"],
+    "DEFAULT_PAGINATION_CLASS": "nem.pagination.DefaultPagination",
+    "PAGE_SIZE": 1000,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "nem.errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NEM camera backend",
+    "DESCRIPTION": (
+        "Camera management for the NEM home-security system. Authenticate with an API key in the "
+        "`X-API-Key` header (or the `api_key` query parameter). Errors are RFC 7807 "
+        "`application/problem+json`; request validation errors are 422 with an `errors` list."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# CELERY
+CELERY_BROKER_URL = _required("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _queue_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir / "queue"),
+        "data_folder_out": str(_queue_dir / "queue"),
+        "processed_folder": str(_queue_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SOFT_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 360
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ROUTES = {"scenechanges.*": {"queue": "scenechanges"}}
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# One scheduler of record. Every entry has a cron-equivalent management command.
+CELERY_BEAT_SCHEDULE = {
+    # daily at 03:17 UTC
+    "purge-trash": {
+        "task": "cameras.purge_trash",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
+}
+
+# CAMERAS
+NEM_MEDIA_ROOT = env.str("NEM_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+NEM_TRASH_RETENTION_DAYS = env.int("NEM_TRASH_RETENTION_DAYS", default=30)
+NEM_CAMERA_LIST_CACHE_TTL = env.int("NEM_CAMERA_LIST_CACHE_TTL", default=60)
+NEM_RATE_LIMIT_MEDIA = env.str("NEM_RATE_LIMIT_MEDIA", default="30/m")
+# Key for encrypting RTSP passwords at rest; derived from SECRET_KEY when unset.
+NEM_FIELD_ENCRYPTION_KEY = env.str("NEM_FIELD_ENCRYPTION_KEY", default="")
+
+# MEDIA (ingestion, snapshot, status)
+
+# BASELINES
+
+# SCENE CHANGES
+
+# ONVIF
+NEM_ONVIF_MULTICAST = env.bool("NEM_ONVIF_MULTICAST", default=True)
+
+# LOGGING
+# Explicit so that libraries which call logging.basicConfig at import (onvif-zeep) do not
+# decide where our log lines go.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)

@@ -1,0 +1,22 @@
+"""Test overlay: the real servers when DATABASE_URL / REDIS_URL are given (CI on PostgreSQL +
+Redis), else the embedded defaults (SQLite, a local cache). Celery runs eagerly, propagating errors."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("NEM_ONVIF_MULTICAST", "false")
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+
+from .base import *  # noqa: E402,F403
+from .base import CACHES, REDIS_URL  # noqa: E402
+
+DEBUG = False  # tests run as production does
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+NEM_API_KEYS = ["test-api-key"]
+
+if not REDIS_URL:
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nem-tests"}
+

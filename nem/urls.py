@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from nem import health
+
+# Each app owns its api/urls.py; this is the only place that composes them.
+api_patterns = [
+    path("", include("cameras.api.urls")),
+    path("", include("baselines.api.urls")),
+    path("", include("scenechanges.api.urls")),
+    path("", include("onvifctl.api.urls")),
+]
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]),
+        name="docs",
+    ),
+    path("api/", include(api_patterns)),
+    path("health", health.health, name="health"),
+    path("ready", health.ready, name="ready"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "nem.errors.handler404"
+handler500 = "nem.errors.handler500"

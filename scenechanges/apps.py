@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ScenechangesConfig(AppConfig):
+    name = "scenechanges"
+    verbose_name = "scene changes"
