@@ -74,5 +74,10 @@ def invalidate_now() -> None:
 
 
 def camera_list_invalidate() -> None:
-    """Invalidate the camera list once the current transaction commits (now, outside one)."""
+    """Invalidate the camera list now and again once the current transaction commits.
+
+    The first bump makes this process's next read miss at once; the second, after commit, drops
+    anything a concurrent reader cached from the pre-commit rows in between (outside a
+    transaction both happen now)."""
+    invalidate_now()
     transaction.on_commit(invalidate_now)

@@ -56,7 +56,7 @@ def _conflict_message(field: str, value: str, holder: Camera) -> str:
 
 def _raise_on_conflict(*, camera_id: str | None, name: str | None, folder_path: str | None, exclude: str | None):
     """409 naming the camera (live or trashed) that already holds the id, name or folder_path."""
-    checks = [("id", "pk", camera_id), ("name", "name", name), ("folder_path", "folder_path", folder_path)]
+    checks = [("name", "name", name), ("folder_path", "folder_path", folder_path), ("id", "pk", camera_id)]
     for label, lookup, value in checks:
         if value is None:
             continue

@@ -71,7 +71,8 @@ def validate_folder_path(value: str) -> str:
         )
     if not value.strip():
         raise serializers.ValidationError("folder_path cannot be empty")
-    return value
+    # "/export/foscam/x/" and "/export/foscam/x" are one folder: store one spelling.
+    return value.rstrip("/") or "/"
 
 
 def split_rtsp_url(value: str) -> tuple[str, str | None, str | None]:
@@ -124,8 +125,8 @@ class CameraWriteSerializer(StrictSerializer):
     the merged state, so a PATCH cannot break it either."""
 
     id = serializers.CharField(required=False, max_length=255)
-    name = serializers.CharField(max_length=300, trim_whitespace=False, validators=[validate_name])
-    folder_path = serializers.CharField(max_length=500, trim_whitespace=False, validators=[validate_folder_path])
+    name = serializers.CharField(max_length=300, trim_whitespace=False)
+    folder_path = serializers.CharField(max_length=500, trim_whitespace=False)
     status = serializers.ChoiceField(choices=CameraStatus.choices, required=False)
     ingestion_mode = serializers.ChoiceField(choices=IngestionMode.choices, required=False)
     rtsp_url = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
@@ -136,9 +137,21 @@ class CameraWriteSerializer(StrictSerializer):
     stream_profile = serializers.ChoiceField(choices=StreamProfile.choices, required=False, allow_null=True)
     motion_sensitivity = FiniteFloatField(min_value=0.0, max_value=1.0, required=False)
     onvif_url = serializers.CharField(
-        max_length=1000, required=False, allow_null=True, allow_blank=True, validators=[validate_onvif_url]
+        max_length=1000, required=False, allow_null=True, allow_blank=True
     )
-    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+    timezone = serializers.CharField(max_length=64, required=False)
+
+    def validate_name(self, value: str) -> str:
+        return validate_name(value)
+
+    def validate_folder_path(self, value: str) -> str:
+        return validate_folder_path(value)
+
+    def validate_onvif_url(self, value: str | None) -> str | None:
+        return validate_onvif_url(value) if value else None
+
+    def validate_timezone(self, value: str) -> str:
+        return validate_timezone(value)
 
     def validate_id(self, value: str) -> str:
         if self.partial:
