@@ -234,7 +234,23 @@ NEM_FIELD_ENCRYPTION_KEY = env.str("NEM_FIELD_ENCRYPTION_KEY", default="")
 # SCENE CHANGES
 
 # ONVIF
+# Discovery multicasts a WS-Discovery probe on the non-loopback interfaces whose network overlaps
+# the requested subnet; tests, CI and benchmarks set this false (unicast probes only).
 NEM_ONVIF_MULTICAST = env.bool("NEM_ONVIF_MULTICAST", default=True)
+# Every SOAP call to a device: TCP connect bound, then read bound (seconds). Past it: 503.
+NEM_ONVIF_CONNECT_TIMEOUT_SECONDS = env.float("NEM_ONVIF_CONNECT_TIMEOUT_SECONDS", default=2.0)
+NEM_ONVIF_TIMEOUT_SECONDS = env.float("NEM_ONVIF_TIMEOUT_SECONDS", default=5.0)
+# A pan/tilt/zoom move is stopped by the server after this long unless another command comes first.
+NEM_PTZ_MOVE_SECONDS = env.float("NEM_PTZ_MOVE_SECONDS", default=1.0)
+# How long scene-change comparison pauses after a preset goto (the motor needs time to arrive).
+NEM_PTZ_PRESET_SECONDS = env.float("NEM_PTZ_PRESET_SECONDS", default=10.0)
+# Discovery: the largest subnet probed by unicast (IPv4 prefix length: 22 = 1024 addresses),
+# the WS-Discovery UDP port, and the bound on fetching one device's details.
+NEM_ONVIF_DISCOVERY_MAX_PREFIX = env.int("NEM_ONVIF_DISCOVERY_MAX_PREFIX", default=22)
+NEM_ONVIF_DISCOVERY_PORT = env.int("NEM_ONVIF_DISCOVERY_PORT", default=3702)
+NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS = env.float("NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS", default=5.0)
+# Per client IP; a discovery sends up to a thousand probes, so keep it scarce.
+NEM_RATE_LIMIT_DISCOVERY = env.str("NEM_RATE_LIMIT_DISCOVERY", default="6/m")
 
 # LOGGING
 # Explicit so that libraries which call logging.basicConfig at import (onvif-zeep) do not
