@@ -103,3 +103,20 @@ def camera(db):
     from cameras.tests.factories import CameraFactory
 
     return CameraFactory(id="front_door", name="Front Door Camera", folder_path="/export/foscam/front_door")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The SQLite test database is a per-process temp file (see nem.settings.test): remove it."""
+    import os
+
+    from django.conf import settings
+
+    if not settings.configured:
+        return
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and name.endswith(f"nem-test-{os.getpid()}.sqlite3"):
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            try:
+                os.remove(name + suffix)
+            except FileNotFoundError:
+                pass

@@ -20,3 +20,9 @@ NEM_API_KEYS = ["test-api-key"]
 if not REDIS_URL:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nem-tests"}
 
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not shared-cache memory: threads in concurrency tests then lock like production does.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"nem-test-{os.getpid()}.sqlite3")}  # noqa: F405
