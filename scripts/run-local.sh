@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The embedded default: migrate, print an admin login and an API key, seed demo data, then run
+# a Celery worker and beat (kombu's filesystem broker under var/) next to the web server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+mkdir -p var/logs var/broker/queue var/broker/processed
+
+$PY manage.py migrate --no-input -v 0
+$PY manage.py seed_demo
+$PY manage.py setup_local_admin
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+.venv/bin/celery -A nem worker -Q celery,scenechanges --concurrency 2 -l info >var/logs/worker.log 2>&1 &
+pids+=($!)
+.venv/bin/celery -A nem beat -l info -s var/celerybeat-schedule >var/logs/beat.log 2>&1 &
+pids+=($!)
+echo "Celery worker and beat running (logs in var/logs/). Ctrl-C stops everything."
+$PY manage.py runserver 127.0.0.1:8000 --noreload
