@@ -195,6 +195,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -230,6 +231,29 @@ NEM_FIELD_ENCRYPTION_KEY = env.str("NEM_FIELD_ENCRYPTION_KEY", default="")
 # MEDIA (ingestion, snapshot, status)
 
 # BASELINES
+# Activity baselines learn from the last NEM_BASELINE_WINDOW_DAYS days of hourly counts; an hour
+# k whole weeks older than the newest completed hour weighs NEM_BASELINE_DECAY ** k.
+NEM_BASELINE_WINDOW_DAYS = env.int("NEM_BASELINE_WINDOW_DAYS", default=56)
+NEM_BASELINE_DECAY = env.float("NEM_BASELINE_DECAY", default=0.85)
+# Hours a slot must have observed before it counts as learnt (8 weeks give 8 per weekday slot).
+NEM_BASELINE_MIN_SAMPLES = env.int("NEM_BASELINE_MIN_SAMPLES", default=4)
+# An hour is anomalous when its count is as improbable as a k-sigma event (one-sided).
+NEM_BASELINE_THRESHOLD_STDEV = env.float("NEM_BASELINE_THRESHOLD_STDEV", default=2.0)
+NEM_EVENT_GAP_SECONDS = env.int("NEM_EVENT_GAP_SECONDS", default=90)
+NEM_DETECTION_IDEMPOTENCY_HOURS = env.int("NEM_DETECTION_IDEMPOTENCY_HOURS", default=24)
+# hourly at :03 UTC, after the hour closes: scores the last completed hour against the baseline
+# learnt before it (the scan runs before the recompute so an hour never explains itself)
+CELERY_BEAT_SCHEDULE["detect-anomalies"] = {
+    "task": "baselines.detect_anomalies",
+    "schedule": crontab(minute=3),
+    "options": {"expires": 3000},
+}
+# hourly at :07 UTC: rebuilds every live camera's hourly counts and slots from raw detections
+CELERY_BEAT_SCHEDULE["recompute-baselines"] = {
+    "task": "baselines.recompute",
+    "schedule": crontab(minute=7),
+    "options": {"expires": 3000},
+}
 
 # SCENE CHANGES
 
