@@ -88,7 +88,8 @@ class TestCascade:
         assert not Detection.all_objects.filter(camera_id="front_door").exists()
 
     def test_purge_trash_respects_the_retention_and_dry_run(self):
-        old, recent, alive = CameraFactory(id="old"), CameraFactory(id="recent"), CameraFactory(id="alive")
+        old, recent = CameraFactory(id="old"), CameraFactory(id="recent")
+        CameraFactory(id="alive")
         for cam in (old, recent):
             services.camera_soft_delete(camera_id=cam.pk, actor="x")
         Camera.all_objects.filter(pk="old").update(deleted_at=timezone.now() - dt.timedelta(days=31))

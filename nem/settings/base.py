@@ -228,7 +228,7 @@ NEM_RATE_LIMIT_MEDIA = env.str("NEM_RATE_LIMIT_MEDIA", default="30/m")
 # Key for encrypting RTSP passwords at rest; derived from SECRET_KEY when unset.
 NEM_FIELD_ENCRYPTION_KEY = env.str("NEM_FIELD_ENCRYPTION_KEY", default="")
 
-# MEDIA (ingestion, snapshot, status)
+# MEDIA: ingestion, snapshot, status
 
 # BASELINES
 # Activity baselines learn from the last NEM_BASELINE_WINDOW_DAYS days of hourly counts; an hour
