@@ -74,24 +74,23 @@ def problem_json_response(request, status_code: int, detail: str, headers=None, 
 
 
 def flatten_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
-    """DRF's nested error dict/list -> ``[{"field": "detections.3.camera_id", "message": ...}]``."""
-    out: list[dict[str, str]] = []
+    """DRF's nested error dict/list -> ``[{"field": "detections.3.camera_id", "message": ...}]``.
+    Errors that belong to no field (``non_field_errors``) carry their parent's name, or "body"."""
     if isinstance(data, dict):
+        out: list[dict[str, str]] = []
         for key, value in data.items():
-            name = "body" if key == "non_field_errors" and not prefix else str(key)
-            if key == "non_field_errors" and prefix:
-                name = ""
-            out.extend(flatten_errors(value, f"{prefix}.{name}".strip(".") if prefix else name))
-    elif isinstance(data, list):
-        if all(not isinstance(item, (dict, list)) for item in data):
-            out.extend({"field": prefix or "body", "message": str(item)} for item in data)
-        else:
-            for index, item in enumerate(data):
-                if item:
-                    out.extend(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
-    else:
-        out.append({"field": prefix or "body", "message": str(data)})
-    return out
+            name = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
+            out += flatten_errors(value, name)
+        return out
+    if isinstance(data, list):
+        out = []
+        for index, item in enumerate(data):
+            if isinstance(item, (dict, list)):
+                out += flatten_errors(item, f"{prefix}.{index}" if prefix else str(index))
+            else:
+                out.append({"field": prefix or "body", "message": str(item)})
+        return out
+    return [{"field": prefix or "body", "message": str(data)}]
 
 
 def problem_exception_handler(exc, context):

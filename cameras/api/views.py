@@ -128,9 +128,6 @@ class CameraViewSet(
         camera = services.camera_update(camera_id=kwargs["pk"], data=serializer.validated_data)
         return Response(CameraSerializer(camera).data)
 
-    def update(self, request, *args, **kwargs):
-        return self.partial_update(request, *args, **kwargs)
-
     def retrieve(self, request, *args, **kwargs):
         return Response(CameraSerializer(services.camera_get_live(camera_id=kwargs["pk"])).data)
 
