@@ -158,3 +158,45 @@ class CameraAuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.camera_id} by {self.actor}"
+
+
+class IngestionRecord(models.Model):
+    """What ingestion last learned about one camera's media, so that no request walks a folder.
+
+    The scanner (ftp) and the frame grabber (rtsp/onvif) keep it: the few newest complete images
+    and videos (paths relative to ``folder``, the camera folder as resolved at that look), files
+    seen once and not yet known to be complete (``pending_files``: size and mtime at the last look),
+    and each directory's mtime with its subdirectories (``dir_state``), so the next scan lists only
+    the directories that changed. The snapshot endpoint reads this row and re-checks the file on
+    disk. It is plain state, not history: it follows the camera (deleted on purge, kept in the trash)."""
+
+    camera = models.OneToOneField(
+        Camera, on_delete=models.CASCADE, primary_key=True, related_name="ingestion_record"
+    )
+    folder = models.CharField(max_length=1000, blank=True, default="")
+    newest_image_path = models.CharField(max_length=1000, blank=True, default="")
+    newest_image_mtime = models.DateTimeField(null=True, blank=True)
+    newest_video_path = models.CharField(max_length=1000, blank=True, default="")
+    newest_video_mtime = models.DateTimeField(null=True, blank=True)
+    newest_video_size = models.BigIntegerField(null=True, blank=True)
+    # [[relative path, mtime_ns, size], ...], newest first, a handful each: the snapshot falls back
+    # to the next one when the newest was removed or (video) cannot be decoded.
+    recent_images = models.JSONField(default=list, blank=True)
+    recent_videos = models.JSONField(default=list, blank=True)
+    # {relative path: [size, mtime_ns]} of files that may still be being written.
+    pending_files = models.JSONField(default=dict, blank=True)
+    # {relative dir ("" is the folder): [mtime_ns, [subdirectory names]]}
+    dir_state = models.JSONField(default=dict, blank=True)
+    last_scan_at = models.DateTimeField(null=True, blank=True)
+    last_grab_ok_at = models.DateTimeField(null=True, blank=True)
+    # The last ingestion failure (folder or stream), never containing a credential.
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    # Single flight: a scan or grab claims the row until then (a crashed worker's claim expires).
+    busy_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ingestion record"
+
+    def __str__(self) -> str:
+        return f"ingestion of {self.camera_id}"

@@ -1,8 +1,15 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from cameras.api.media_views import CameraPathValidationView, CameraSnapshotView
 from cameras.api.views import CameraViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("cameras", CameraViewSet, basename="camera")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Before the router: literal segments must win over the camera detail route.
+    path("cameras/validation/paths", CameraPathValidationView.as_view(), name="camera-validation-paths"),
+    path("cameras/<str:camera_id>/snapshot", CameraSnapshotView.as_view(), name="camera-snapshot"),
+    *router.urls,
+]

@@ -229,6 +229,36 @@ NEM_RATE_LIMIT_MEDIA = env.str("NEM_RATE_LIMIT_MEDIA", default="30/m")
 NEM_FIELD_ENCRYPTION_KEY = env.str("NEM_FIELD_ENCRYPTION_KEY", default="")
 
 # MEDIA: ingestion, snapshot, status
+# A camera with no new media for this long is "offline" (ftp cameras that upload on motion only
+# may be quiet for a while: raise it for them).
+NEM_STATUS_OFFLINE_AFTER_SECONDS = env.int("NEM_STATUS_OFFLINE_AFTER_SECONDS", default=3600)
+# Open and read timeout of one RTSP frame grab (OpenCV waits 30 s without one).
+NEM_STREAM_TIMEOUT_SECONDS = env.float("NEM_STREAM_TIMEOUT_SECONDS", default=5.0)
+NEM_STREAM_GRAB_CONCURRENCY = env.int("NEM_STREAM_GRAB_CONCURRENCY", default=4)
+NEM_STREAM_GRAB_EVERY_SECONDS = env.int("NEM_STREAM_GRAB_EVERY_SECONDS", default=60)
+# A file last modified longer ago than this is complete at first sight; newer ones need two looks
+# with the same size (images ending in their format's trailer need none).
+NEM_MEDIA_SETTLE_SECONDS = env.int("NEM_MEDIA_SETTLE_SECONDS", default=60)
+# At most this many new frames per camera per scan go to the scene comparison (the newest).
+NEM_SCAN_MAX_FRAMES_PER_LOOK = env.int("NEM_SCAN_MAX_FRAMES_PER_LOOK", default=5)
+# Bound of the one-off scan a snapshot request makes for a camera that was never scanned.
+NEM_SNAPSHOT_SCAN_MAX_ENTRIES = env.int("NEM_SNAPSHOT_SCAN_MAX_ENTRIES", default=50000)
+# Frames extracted from videos; must be outside NEM_MEDIA_ROOT so they are never taken for uploads.
+NEM_SNAPSHOT_CACHE_DIR = env.str("NEM_SNAPSHOT_CACHE_DIR", default=str(VAR_DIR / "snapshot-cache"))
+# every 30 seconds
+CELERY_BEAT_SCHEDULE["scan-media"] = {"task": "cameras.scan_media", "schedule": 30.0, "options": {"expires": 25}}
+# every NEM_STREAM_GRAB_EVERY_SECONDS (default 60 s)
+CELERY_BEAT_SCHEDULE["grab-frames"] = {
+    "task": "cameras.grab_frames",
+    "schedule": float(NEM_STREAM_GRAB_EVERY_SECONDS),
+    "options": {"expires": max(NEM_STREAM_GRAB_EVERY_SECONDS - 5, 5)},
+}
+# every minute
+CELERY_BEAT_SCHEDULE["check-camera-status"] = {
+    "task": "cameras.check_camera_status",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 # BASELINES
 # Activity baselines learn from the last NEM_BASELINE_WINDOW_DAYS days of hourly counts; an hour
@@ -238,7 +268,7 @@ NEM_BASELINE_DECAY = env.float("NEM_BASELINE_DECAY", default=0.85)
 # Hours a slot must have observed before it counts as learnt (8 weeks give 8 per weekday slot).
 NEM_BASELINE_MIN_SAMPLES = env.int("NEM_BASELINE_MIN_SAMPLES", default=4)
 # An hour is anomalous when its count is as improbable as a k-sigma event (one-sided).
-NEM_BASELINE_THRESHOLD_STDEV = env.float("NEM_BASELINE_THRESHOLD_STDEV", default=2.0)
+NEM_BASELINE_THRESHOLD_STDEV = env.float("NEM_BASELINE_THRESHOLD_STDEV", default=3.0)
 NEM_EVENT_GAP_SECONDS = env.int("NEM_EVENT_GAP_SECONDS", default=90)
 NEM_DETECTION_IDEMPOTENCY_HOURS = env.int("NEM_DETECTION_IDEMPOTENCY_HOURS", default=24)
 # hourly at :03 UTC, after the hour closes: scores the last completed hour against the baseline

@@ -1,0 +1,119 @@
+"""Media endpoints: the camera snapshot (no API key, media-tier rate limit) and path validation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponseNotModified
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.utils.module_loading import import_string
+from django_ratelimit.core import get_usage
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cameras.api.media_serializers import CameraPathValidationSerializer
+from cameras.media.pathcheck import media_paths_validate
+from cameras.media.snapshot import snapshot_resolve
+from nem.schema import problem_responses
+
+MEDIA_RATE_GROUP = "cameras.media"  # one budget per client IP for every media-tier endpoint
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """The snapshot answers an image whatever the client accepts (an <img> tag sends
+    ``Accept: image/avif,...``); errors are problem+json. Never a 406."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def media_rate_limited(request):
+    """The 429 problem (with Retry-After until the window ends) if this client IP spent its
+    ``NEM_RATE_LIMIT_MEDIA`` budget; None otherwise. Counts this request."""
+    usage = get_usage(
+        request, group=MEDIA_RATE_GROUP, key="ip", rate=settings.NEM_RATE_LIMIT_MEDIA, increment=True
+    )
+    if usage is None or not usage["should_limit"]:
+        return None
+    request.ratelimit_retry_after = max(1, usage["time_left"])
+    return import_string(settings.RATELIMIT_VIEW)(request)
+
+
+class CameraSnapshotView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(
+        operation_id="cameras_snapshot_retrieve",
+        summary="Latest camera image",
+        description=(
+            "The camera's newest image by mtime (.jpg/.jpeg/.png/.gif, any case), as known from ingestion and "
+            "re-checked on disk; with no image, a JPEG frame from near the end of the newest complete video "
+            "(.mp4/.mkv/.avi/.mov/.webm). Served inline with `ETag` and `Last-Modified`; a matching "
+            "`If-None-Match` or `If-Modified-Since` gets 304. No API key needed (for `<img>` tags); rate limited "
+            "per client IP (`NEM_RATE_LIMIT_MEDIA`, default 30/min). Only files inside `NEM_MEDIA_ROOT` are "
+            "ever served."
+        ),
+        parameters=[
+            OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter("If-Modified-Since", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
+        ],
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
+            (200, "image/gif"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
+            304: OpenApiResponse(description="Not modified"),
+            **problem_responses(404, 429),
+        },
+        examples=[
+            OpenApiExample(
+                "Folder missing",
+                value={"type": "about:blank", "title": "Not Found", "status": 404,
+                       "detail": "Camera folder does not exist", "instance": "/api/cameras/garage/snapshot"},
+                response_only=True,
+                status_codes=["404"],
+            )
+        ],
+        auth=[],
+        tags=["media"],
+    )
+    def get(self, request, camera_id: str):
+        limited = media_rate_limited(request._request)
+        if limited is not None:
+            return limited
+        snap = snapshot_resolve(camera_id=camera_id)
+        last_modified = int(snap.mtime)
+        headers = {"ETag": snap.etag, "Last-Modified": http_date(last_modified), "Cache-Control": "no-cache"}
+        conditional = get_conditional_response(request._request, etag=snap.etag, last_modified=last_modified)
+        if isinstance(conditional, HttpResponseNotModified):
+            for name, value in headers.items():
+                conditional[name] = value
+            return conditional
+        response = FileResponse(snap.open(), content_type=snap.content_type, as_attachment=False, filename=snap.filename)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+
+class CameraPathValidationView(APIView):
+    @extend_schema(
+        operation_id="cameras_validation_paths",
+        summary="Validate camera folder paths",
+        description=(
+            "For every live camera: is its folder (resolved, symlinks followed) inside `NEM_MEDIA_ROOT`, an "
+            "existing readable directory, holding at least one image or video, and not nested inside another "
+            "camera's folder? The search for media stops at the first file found."
+        ),
+        responses={200: CameraPathValidationSerializer, **problem_responses(401)},
+        tags=["media"],
+    )
+    def get(self, request):
+        return Response(media_paths_validate())

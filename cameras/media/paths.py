@@ -1,0 +1,136 @@
+"""Where a camera's media lives, and the one rule every reader follows: a path is resolved
+(symlinks included) and used only if it stays inside ``NEM_MEDIA_ROOT``."""
+
+from __future__ import annotations
+
+import os
+import stat
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+IMAGE_CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif"}
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mkv", ".avi", ".mov", ".webm"})
+
+IMAGE = "image"
+VIDEO = "video"
+
+# Folder problems, worded as the path validation endpoint reports them.
+OUTSIDE_ROOT = "outside_root"
+MISSING = "directory does not exist"
+NOT_A_DIRECTORY = "path is not a directory"
+NOT_READABLE = "not readable"
+
+
+def media_kind(name: str) -> str | None:
+    """``image``/``video`` by extension, case-insensitively (``.JPG`` is an image); None otherwise.
+    Hidden names (``.upload.jpg.part``, our own temp files) are never media."""
+    if name.startswith("."):
+        return None
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in IMAGE_CONTENT_TYPES:
+        return IMAGE
+    if suffix in VIDEO_EXTENSIONS:
+        return VIDEO
+    return None
+
+
+def image_content_type(name: str) -> str:
+    return IMAGE_CONTENT_TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream")
+
+
+def media_root() -> Path:
+    return Path(settings.NEM_MEDIA_ROOT).resolve()
+
+
+def folder_unresolved(folder_path: str) -> Path:
+    """A relative ``folder_path`` is relative to the media root; an absolute one is taken as is."""
+    path = Path(folder_path)
+    return path if path.is_absolute() else Path(settings.NEM_MEDIA_ROOT) / path
+
+
+def inside(path: Path, root: Path) -> bool:
+    return path == root or path.is_relative_to(root)
+
+
+@dataclass(frozen=True)
+class FolderCheck:
+    """A camera folder, resolved, and what (if anything) stops us from reading media from it."""
+
+    path: Path
+    problem: str | None  # OUTSIDE_ROOT, MISSING, NOT_A_DIRECTORY, NOT_READABLE or None
+
+    @property
+    def usable(self) -> bool:
+        return self.problem is None
+
+
+def folder_check(folder_path: str) -> FolderCheck:
+    root = media_root()
+    resolved = folder_unresolved(folder_path).resolve()
+    if not inside(resolved, root):
+        return FolderCheck(resolved, OUTSIDE_ROOT)
+    return FolderCheck(resolved, directory_problem(resolved))
+
+
+def directory_problem(path: Path) -> str | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return MISSING
+    except OSError:
+        return NOT_READABLE
+    if not stat.S_ISDIR(st.st_mode):
+        return NOT_A_DIRECTORY
+    if not os.access(path, os.R_OK | os.X_OK):
+        return NOT_READABLE
+    return None
+
+
+def confined_file(folder: Path, rel: str) -> tuple[Path, os.stat_result] | None:
+    """``folder/rel`` resolved, if it is a regular file that stays inside both the camera folder
+    and the media root; None otherwise (gone, a directory, or a symlink that leads out)."""
+    try:
+        resolved = (folder / rel).resolve(strict=True)
+        st = os.stat(resolved)
+    except (OSError, RuntimeError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    if not (inside(resolved, folder) and inside(resolved, media_root())):
+        return None
+    return resolved, st
+
+
+def open_confined(path: Path, root: Path):
+    """Open a file found by ``confined_file`` for reading, refusing a symlink swapped in since
+    the check (O_NOFOLLOW on the last component, the opened file's real path re-checked)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FileNotFoundError(path)
+        proc = f"/proc/self/fd/{fd}"
+        if os.path.exists(proc) and not inside(Path(os.path.realpath(proc)), root):
+            raise FileNotFoundError(path)
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write beside the target under a hidden name, then rename: a reader (or the scanner) sees
+    the old file or the whole new one, never half of it."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,75 @@
+"""Camera status from what ingestion saw: ``error`` when the folder or the stream is broken,
+``offline`` after ``NEM_STATUS_OFFLINE_AFTER_SECONDS`` without media, ``online`` otherwise.
+
+The scanner and the frame grabber re-evaluate the cameras they touched, so ``online`` follows
+arriving media at once; the periodic check catches silence and folders that broke meanwhile.
+Every transition is a conditional UPDATE on the old value (a concurrent API PATCH wins over a
+stale evaluation, never the reverse) and invalidates the camera list once per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from cameras.cache import camera_list_invalidate
+from cameras.media.paths import MISSING, folder_check
+from cameras.models import Camera, CameraStatus, IngestionMode, IngestionRecord
+
+logger = logging.getLogger(__name__)
+
+STREAMING_MODES = (IngestionMode.RTSP, IngestionMode.ONVIF)
+
+
+@dataclass
+class StatusReport:
+    checked: int = 0
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def camera_status_evaluate(*, camera: Camera, record: IngestionRecord | None, now: dt.datetime) -> tuple[str, str]:
+    """The status the camera should have now, and why (for the log)."""
+    check = folder_check(camera.folder_path)
+    streaming = camera.ingestion_mode in STREAMING_MODES
+    # A streaming camera's folder is created by its first grab; for ftp a missing folder means
+    # uploads cannot be arriving.
+    if check.problem and not (streaming and check.problem == MISSING):
+        return CameraStatus.ERROR, f"folder: {check.problem}"
+    if streaming and record is not None and record.last_error_at is not None:
+        if record.last_grab_ok_at is None or record.last_error_at >= record.last_grab_ok_at:
+            return CameraStatus.ERROR, f"stream: {record.last_error}"
+    reference = camera.last_seen_at or camera.created_at
+    silence = (now - reference).total_seconds()
+    if silence > settings.NEM_STATUS_OFFLINE_AFTER_SECONDS:
+        return CameraStatus.OFFLINE, f"no media for {int(silence)} s"
+    return CameraStatus.ONLINE, "media arriving"
+
+
+def camera_status_check(
+    *, camera_ids: list[str] | None = None, now: dt.datetime | None = None, invalidate: bool = True
+) -> StatusReport:
+    """Re-evaluate the status of every live camera (or the given ones) and store the changes."""
+    now = now or timezone.now()
+    cameras = Camera.objects.select_related("ingestion_record").order_by("id")
+    if camera_ids is not None:
+        cameras = cameras.filter(pk__in=camera_ids)
+    report = StatusReport()
+    for camera in cameras:
+        report.checked += 1
+        try:
+            record = camera.ingestion_record
+        except IngestionRecord.DoesNotExist:
+            record = None
+        new, reason = camera_status_evaluate(camera=camera, record=record, now=now)
+        if new == camera.status:
+            continue
+        if Camera.objects.filter(pk=camera.pk, status=camera.status).update(status=new):
+            report.changes[camera.pk] = (camera.status, new)
+            logger.info("camera status camera=%s %s -> %s (%s)", camera.pk, camera.status, new, reason)
+    if report.changes and invalidate:
+        camera_list_invalidate()
+    return report
