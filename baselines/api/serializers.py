@@ -1,0 +1,230 @@
+"""Output serializers (ModelSerializers with explicit fields) and the small input serializers of
+the baseline workflows. The report shapes are documented here and built by the services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from baselines.models import Anomaly, Detection, Event
+from nem.serializers import FiniteFloatField, ModelSerializer, StrictSerializer, UTCDateTimeField
+
+
+class DetectionSerializer(ModelSerializer):
+    camera_id = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Detection
+        fields = [
+            "id",
+            "camera_id",
+            "detected_at",
+            "object_type",
+            "confidence",
+            "bbox_x",
+            "bbox_y",
+            "bbox_width",
+            "bbox_height",
+            "file_path",
+            "created_at",
+        ]
+
+
+class DetectionInSerializer(serializers.Serializer):
+    """One item of ``POST /api/detections`` (documentation; the service checks items itself,
+    ~50x faster than DRF fields on a 1,000-item batch)."""
+
+    camera_id = serializers.CharField()
+    detected_at = serializers.DateTimeField(help_text="ISO 8601 with a UTC offset, e.g. 2026-01-23T12:00:00Z.")
+    object_type = serializers.CharField(max_length=64, help_text="Lower-cased: classes are case-insensitive.")
+    confidence = serializers.FloatField(min_value=0.0, max_value=1.0)
+    bbox_x = serializers.FloatField(required=False, allow_null=True)
+    bbox_y = serializers.FloatField(required=False, allow_null=True)
+    bbox_width = serializers.FloatField(required=False, allow_null=True, min_value=0.0)
+    bbox_height = serializers.FloatField(required=False, allow_null=True, min_value=0.0)
+    file_path = serializers.CharField(required=False, allow_null=True, max_length=1000)
+
+
+class DetectionBulkSerializer(serializers.Serializer):
+    detections = DetectionInSerializer(many=True, max_length=1000, min_length=1)
+
+
+class DetectionCreatedSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+
+
+class EventSerializer(ModelSerializer):
+    camera_id = serializers.CharField(read_only=True)
+    object_types = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = Event
+        fields = ["id", "camera_id", "started_at", "ended_at", "detection_count", "object_types"]
+
+
+class AnomalySerializer(ModelSerializer):
+    timestamp = UTCDateTimeField(source="hour_start", help_text="Start of the anomalous hour.")
+    detection_class = serializers.CharField(help_text='The object class, or "all" for all activity.')
+    expected_frequency = serializers.SerializerMethodField()
+    observed_frequency = serializers.IntegerField(source="observed_count")
+    anomaly_score = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Anomaly
+        fields = [
+            "id",
+            "timestamp",
+            "detection_class",
+            "kind",
+            "anomaly_score",
+            "expected_frequency",
+            "observed_frequency",
+            "reason",
+            "detected_at",
+        ]
+
+    def get_expected_frequency(self, obj) -> float:
+        return round(obj.expected_count, 4)
+
+    def get_anomaly_score(self, obj) -> float:
+        return round(obj.anomaly_score, 6)
+
+
+class AnomalyListSerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    anomalies = AnomalySerializer(many=True)
+    count = serializers.IntegerField()
+    period_days = serializers.IntegerField()
+
+
+class DeviationSerializer(serializers.Serializer):
+    score = serializers.FloatField(help_text="z = (observed - slot mean) / max(slot std, 1), last completed hour.")
+    interpretation = serializers.ChoiceField(
+        choices=[
+            "far_below_normal",
+            "below_normal",
+            "normal",
+            "slightly_above_normal",
+            "above_normal",
+            "far_above_normal",
+        ]
+    )
+    contributing_factors = serializers.ListField(child=serializers.CharField())
+    hour_start = UTCDateTimeField()
+    observed_count = serializers.IntegerField()
+    expected_count = serializers.FloatField()
+
+
+class HourlyPatternSerializer(serializers.Serializer):
+    avg_detections = serializers.FloatField()
+    std_dev = serializers.FloatField()
+    sample_count = serializers.IntegerField()
+
+
+class DailyPatternSerializer(serializers.Serializer):
+    avg_detections = serializers.FloatField(help_text="Mean detections per hour that weekday.")
+    expected_total = serializers.FloatField(help_text="Expected detections over the whole day.")
+    peak_hour = serializers.IntegerField()
+    total_samples = serializers.IntegerField()
+
+
+class ObjectBaselineSerializer(serializers.Serializer):
+    avg_hourly = serializers.FloatField()
+    peak_hour = serializers.IntegerField()
+    total_detections = serializers.IntegerField()
+
+
+class BaselineSummarySerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    camera_name = serializers.CharField()
+    timezone = serializers.CharField()
+    baseline_established = UTCDateTimeField(allow_null=True)
+    learning_complete = serializers.BooleanField()
+    data_points = serializers.IntegerField()
+    hourly_patterns = serializers.DictField(child=HourlyPatternSerializer(), help_text='Keyed by hour, "0".."23".')
+    daily_patterns = serializers.DictField(child=DailyPatternSerializer(), help_text='Keyed by "monday".."sunday".')
+    object_baselines = serializers.DictField(child=ObjectBaselineSerializer(), help_text="Keyed by object class.")
+    current_deviation = DeviationSerializer(allow_null=True)
+
+
+class ActivityEntrySerializer(serializers.Serializer):
+    hour = serializers.IntegerField()
+    day_of_week = serializers.IntegerField(help_text="0 = Monday, on the camera's clock.")
+    avg_count = serializers.FloatField()
+    std_dev = serializers.FloatField()
+    sample_count = serializers.IntegerField(help_text="Hours observed in this slot.")
+    is_peak = serializers.BooleanField()
+
+
+class ActivitySerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    entries = ActivityEntrySerializer(many=True)
+    total_samples = serializers.IntegerField()
+    peak_hour = serializers.IntegerField(allow_null=True)
+    peak_day = serializers.IntegerField(allow_null=True)
+    learning_complete = serializers.BooleanField()
+    min_samples_required = serializers.IntegerField()
+
+
+class ClassEntrySerializer(serializers.Serializer):
+    object_class = serializers.CharField()
+    hour = serializers.IntegerField()
+    frequency = serializers.FloatField(help_text="Weighted mean detections of this class per hour.")
+    std_dev = serializers.FloatField()
+    sample_count = serializers.IntegerField(help_text="Detections of this class at this hour in the window.")
+    hours_observed = serializers.IntegerField()
+
+
+class ClassesSerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    entries = ClassEntrySerializer(many=True)
+    unique_classes = serializers.ListField(child=serializers.CharField())
+    total_samples = serializers.IntegerField()
+    most_common_class = serializers.CharField(allow_null=True)
+
+
+class GlobalConfigSerializer(serializers.Serializer):
+    threshold_stdev = serializers.FloatField()
+    min_samples = serializers.IntegerField()
+    decay_factor = serializers.FloatField()
+    window_days = serializers.IntegerField()
+
+
+class CameraConfigSerializer(serializers.Serializer):
+    threshold_stdev = serializers.FloatField(allow_null=True)
+    min_samples = serializers.IntegerField(allow_null=True)
+
+
+class BaselineConfigSerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    threshold_stdev = serializers.FloatField(help_text="In effect (the camera's own while it overrides).")
+    min_samples = serializers.IntegerField(help_text="In effect.")
+    override_global_config = serializers.BooleanField()
+    camera_config = CameraConfigSerializer()
+    global_config = GlobalConfigSerializer()
+
+
+class BaselineConfigInSerializer(StrictSerializer):
+    """Any subset; values must be sane (the earlier system answered 500 here)."""
+
+    threshold_stdev = FiniteFloatField(required=False, min_value=0.5, max_value=10.0)
+    min_samples = serializers.IntegerField(required=False, min_value=1, max_value=10000)
+    override_global_config = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                "send at least one of threshold_stdev, min_samples, override_global_config"
+            )
+        return attrs
+
+
+class ResetCountsSerializer(serializers.Serializer):
+    activity_slots = serializers.IntegerField()
+    class_slots = serializers.IntegerField()
+    hourly_counts = serializers.IntegerField()
+
+
+class BaselineResetSerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    deleted = ResetCountsSerializer()
+    learning_since = UTCDateTimeField()

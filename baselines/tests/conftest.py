@@ -1,0 +1,41 @@
+"""Constructed data for the baseline tests.
+
+``NOW`` is Monday 2026-03-02 10:30Z, so the last completed hour is Monday 09:00-10:00 UTC. The
+``small_window`` settings (3 weeks, decay 0.5, 3 samples, k = 2) keep every hand computation short:
+an hour 0, 1 or 2 whole weeks older than 09:00 today weighs 1, 0.5 or 0.25.
+"""
+
+import datetime as dt
+
+import pytest
+
+from baselines.models import Detection
+from cameras.tests.factories import CameraFactory
+
+UTC = dt.UTC
+NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+MONDAY_9 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+WEEK = dt.timedelta(days=7)
+
+
+@pytest.fixture
+def small_window(settings):
+    settings.NEM_BASELINE_WINDOW_DAYS = 21
+    settings.NEM_BASELINE_DECAY = 0.5
+    settings.NEM_BASELINE_MIN_SAMPLES = 3
+    settings.NEM_BASELINE_THRESHOLD_STDEV = 2.0
+    return settings
+
+
+@pytest.fixture
+def old_camera(db):
+    """A camera that has existed long before the window, so every window hour is observed."""
+    return CameraFactory(id="front_door", name="Front Door Camera", created_at=dt.datetime(2025, 12, 1, tzinfo=UTC))
+
+
+def add_detections(camera, at: dt.datetime, n: int, object_type: str = "person", spacing_s: int = 10) -> None:
+    Detection.objects.bulk_create(
+        Detection(camera=camera, detected_at=at + dt.timedelta(seconds=i * spacing_s), object_type=object_type,
+                  confidence=0.9)
+        for i in range(n)
+    )
