@@ -286,6 +286,22 @@ CELERY_BEAT_SCHEDULE["recompute-baselines"] = {
 }
 
 # SCENE CHANGES
+# References (one per camera and lighting mode) and copies of changed frames live here, outside
+# the camera folders, so an FTP clean-up never deletes them and a scan never ingests them.
+NEM_SCENE_REFERENCE_DIR = env.str("NEM_SCENE_REFERENCE_DIR", default=str(VAR_DIR / "scene-references"))
+# A change is recorded once it persisted over this many consecutive frames.
+NEM_SCENE_CONFIRM_FRAMES = env.int("NEM_SCENE_CONFIRM_FRAMES", default=2)
+# Comparisons pause at least this long after a PTZ move or preset goto (view_moving).
+NEM_SCENE_PTZ_PAUSE_SECONDS = env.float("NEM_SCENE_PTZ_PAUSE_SECONDS", default=10.0)
+# Detector thresholds (scenechanges.detector.DetectorConfig documents each one).
+NEM_SCENE_MIN_CHANGED_FRACTION = env.float("NEM_SCENE_MIN_CHANGED_FRACTION", default=0.25)
+NEM_SCENE_TILE_CORRELATION = env.float("NEM_SCENE_TILE_CORRELATION", default=0.5)
+NEM_SCENE_FLAT_STD = env.float("NEM_SCENE_FLAT_STD", default=7.0)
+NEM_SCENE_BLOCKED_ENTROPY = env.float("NEM_SCENE_BLOCKED_ENTROPY", default=3.0)
+NEM_SCENE_DETAIL_LOSS_RATIO = env.float("NEM_SCENE_DETAIL_LOSS_RATIO", default=0.5)
+NEM_SCENE_MIN_SHIFT_FRACTION = env.float("NEM_SCENE_MIN_SHIFT_FRACTION", default=0.03)
+NEM_SCENE_MIN_ROTATION_DEGREES = env.float("NEM_SCENE_MIN_ROTATION_DEGREES", default=3.0)
+NEM_SCENE_IR_CHROMA_MAX = env.float("NEM_SCENE_IR_CHROMA_MAX", default=4.0)
 
 # ONVIF
 # Discovery multicasts a WS-Discovery probe on the non-loopback interfaces whose network overlaps

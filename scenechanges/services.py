@@ -1,0 +1,511 @@
+"""Scene-change workflows: compare a frame, pause after a PTZ move, acknowledge, list, and the
+synchronous sweep of ``detect_scene_changes``. Image work is in ``scenechanges.detector``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import NotFound
+
+from cameras.models import Camera, folder_basename
+from cameras.services import camera_get_live
+from nem.errors import UnprocessableEntity
+from nem.pagination import decode_cursor, encode_cursor
+from scenechanges import detector
+from scenechanges.models import SceneChange, SceneMonitor, SceneReference
+
+logger = logging.getLogger(__name__)
+
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png"})
+
+
+# ---------------------------------------------------------------- configuration, files, cache
+
+
+def detector_config() -> detector.DetectorConfig:
+    return detector.DetectorConfig(
+        min_changed_fraction=settings.NEM_SCENE_MIN_CHANGED_FRACTION,
+        tile_correlation=settings.NEM_SCENE_TILE_CORRELATION,
+        flat_std=settings.NEM_SCENE_FLAT_STD,
+        blocked_entropy=settings.NEM_SCENE_BLOCKED_ENTROPY,
+        detail_loss_ratio=settings.NEM_SCENE_DETAIL_LOSS_RATIO,
+        min_shift_fraction=settings.NEM_SCENE_MIN_SHIFT_FRACTION,
+        min_rotation_degrees=settings.NEM_SCENE_MIN_ROTATION_DEGREES,
+        ir_chroma_max=settings.NEM_SCENE_IR_CHROMA_MAX,
+    )
+
+
+def reference_store() -> Path:
+    return Path(settings.NEM_SCENE_REFERENCE_DIR).resolve()
+
+
+def media_root() -> Path:
+    return Path(settings.NEM_MEDIA_ROOT).resolve()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or path.is_relative_to(root)
+
+
+def media_file(path: str | os.PathLike) -> Path | None:
+    """The real path of a file inside NEM_MEDIA_ROOT (symlinks resolved), or None."""
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return None
+    return resolved if _inside(resolved, media_root()) and resolved.is_file() else None
+
+
+def store_file(relative: str) -> Path | None:
+    """The real path of a file inside the reference store, or None (never a file outside it)."""
+    if not relative:
+        return None
+    store = reference_store()
+    try:
+        resolved = (store / relative).resolve()
+    except (OSError, RuntimeError):
+        return None
+    return resolved if _inside(resolved, store) and resolved.is_file() else None
+
+
+def _store_copy(source: Path, *, camera_id: str, prefix: str) -> str:
+    """Copy a frame into the reference store (write to a temporary name, then rename, so a reader
+    never sees half a file); returns its path relative to the store."""
+    relative = f"{camera_id}/{prefix}-{uuid.uuid4().hex}{source.suffix.lower() or '.jpg'}"
+    target = reference_store() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
+    return relative
+
+
+class _FrameCache:
+    """Prepared frames by (path, mtime, size): references are decoded once per process, not once
+    per comparison. Only an accelerator: every entry can be rebuilt from its file."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def load(self, path: Path, config: detector.DetectorConfig) -> detector.Frame:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size, config)
+        with self._lock:
+            frame = self._items.get(key)
+            if frame is not None:
+                self._items.move_to_end(key)
+                return frame
+        frame = detector.load_frame(path, config=config)
+        with self._lock:
+            self._items[key] = frame
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return frame
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_frames = _FrameCache()
+
+
+def scene_cache_clear() -> None:
+    """Forget every prepared frame (what a process restart does)."""
+    _frames.clear()
+
+
+# ---------------------------------------------------------------- references
+
+
+def _current_references(camera_id: str) -> list[SceneReference]:
+    return list(SceneReference.objects.filter(camera_id=camera_id, retired_at__isnull=True).order_by("mode"))
+
+
+def _reference_frames(references: list[SceneReference], config) -> tuple[dict[str, detector.Frame], dict]:
+    """Prepared frames of the current references, by mode. A reference whose image vanished from
+    the store is retired (with a log line), so the next good frame replaces it."""
+    frames, rows = {}, {}
+    for reference in references:
+        path = store_file(reference.image)
+        try:
+            if path is None:
+                raise detector.UnreadableFrame(reference.image)
+            frames[reference.mode] = _frames.load(path, config)
+            rows[reference.mode] = reference
+        except (OSError, detector.UnreadableFrame):
+            logger.warning("scene reference #%s of %s is unreadable; retiring it", reference.pk, reference.camera_id)
+            SceneReference.objects.filter(pk=reference.pk).update(retired_at=timezone.now())
+    return frames, rows
+
+
+def _reference_create(*, camera_id: str, mode: str, source: Path, reason: str) -> SceneReference:
+    return SceneReference.objects.create(
+        camera_id=camera_id,
+        mode=mode,
+        image=_store_copy(source, camera_id=camera_id, prefix=f"ref-{mode}"),
+        source_path=str(source),
+        reason=reason,
+    )
+
+
+def _references_replace(*, camera_id: str, mode: str, source: Path, reason: str) -> SceneReference:
+    """The view changed for good: retire every current reference (the other lighting mode's too,
+    it shows the old view) and make ``source`` the reference of ``mode``."""
+    SceneReference.objects.filter(camera_id=camera_id, retired_at__isnull=True).update(retired_at=timezone.now())
+    return _reference_create(camera_id=camera_id, mode=mode, source=source, reason=reason)
+
+
+def _monitor_locked(camera_id: str) -> SceneMonitor:
+    """The camera's monitor row, locked until the transaction ends: one comparison per camera at
+    a time, whichever worker runs it."""
+    SceneMonitor.all_objects.get_or_create(camera_id=camera_id)
+    return SceneMonitor.all_objects.select_for_update().get(camera_id=camera_id)
+
+
+def _reset_pending(monitor: SceneMonitor) -> None:
+    monitor.pending_count = 0
+    monitor.pending_type = ""
+    monitor.pending_since = None
+
+
+# ---------------------------------------------------------------- compare
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """``status``: reference_created, unchanged, pending, change_recorded, episode_continues,
+    paused, stale, no_reference, unreadable, rejected, camera_gone."""
+
+    status: str
+    change: SceneChange | None = None
+    comparison: detector.Comparison | None = None
+
+
+def _matches_episode(episode: SceneChange, frame: detector.Frame, config) -> bool:
+    """Does the frame still show the episode's changed view (so it adds nothing)?"""
+    path = store_file(episode.frame_copy)
+    if path is None:
+        return False
+    try:
+        changed_view = _frames.load(path, config)
+    except (OSError, detector.UnreadableFrame):
+        return False
+    return not detector.compare(changed_view, frame, config=config).changed
+
+
+def scenechange_compare(*, camera_id: str, frame_path: str) -> CompareResult:
+    """Compare one new frame of a camera with the reference of its lighting mode.
+
+    1. Refuse paths outside NEM_MEDIA_ROOT; decode (outside the lock: the slow part).
+    2. Lock the camera's monitor row. Skip frames older than the last one compared (workers may
+       run out of order) and frames taken while comparisons are paused after a PTZ move; the first
+       good frame after such a pause becomes the new reference.
+    3. Route the frame to the reference of its mode (``detector.assess``): the first good frame
+       of a mode becomes its reference.
+    4. A change counts once it persisted over NEM_SCENE_CONFIRM_FRAMES consecutive frames, and
+       once per episode: while the episode's change stands (unacknowledged, or acknowledged
+       without a new reference and the view not back yet), frames that still show the changed
+       view add nothing. A frame that matches the reference again ends an acknowledged episode.
+    """
+    path = media_file(frame_path)
+    if path is None:
+        logger.warning("scene compare of %s refused: %s is not a file inside NEM_MEDIA_ROOT", camera_id, frame_path)
+        return CompareResult("rejected")
+    config = detector_config()
+    try:
+        mtime = path.stat().st_mtime
+        frame = _frames.load(path, config)
+    except (OSError, detector.UnreadableFrame) as exc:
+        logger.info("scene compare of %s skipped an unreadable frame: %s", camera_id, exc)
+        return CompareResult("unreadable")
+
+    with transaction.atomic():
+        if not Camera.objects.filter(pk=camera_id).exists():
+            return CompareResult("camera_gone")
+        monitor = _monitor_locked(camera_id)
+        if monitor.last_frame_mtime is not None and (
+            mtime < monitor.last_frame_mtime
+            or (mtime == monitor.last_frame_mtime and str(path) == monitor.last_frame_path)
+        ):
+            return CompareResult("stale")
+        now = timezone.now()
+        if monitor.paused_until and (now < monitor.paused_until or mtime < monitor.paused_until.timestamp()):
+            return CompareResult("paused")
+        result = _compare_locked(monitor, camera_id=camera_id, path=path, frame=frame, config=config)
+        monitor.last_frame_path = str(path)
+        monitor.last_frame_mtime = mtime
+        monitor.last_result = result.status
+        monitor.last_compared_at = now
+        monitor.save()
+    if result.change is not None:
+        logger.warning(
+            "scene change recorded camera=%s id=%s type=%s score=%.3f",
+            camera_id, result.change.pk, result.change.change_type, result.change.similarity_score,
+        )
+    return result
+
+
+def _compare_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame, config) -> CompareResult:
+    if monitor.rereference_after_pause and frame.informative(config):
+        mode = detector.lighting_mode(frame, config=config, fallback=monitor.last_mode)
+        _references_replace(camera_id=camera_id, mode=mode, source=path, reason=SceneReference.Reason.VIEW_MOVED)
+        monitor.rereference_after_pause = False
+        monitor.last_mode = mode
+        monitor.episode = None
+        _reset_pending(monitor)
+        return CompareResult("reference_created")
+
+    frames, rows = _reference_frames(_current_references(camera_id), config)
+    assessment = detector.assess(frame, frames, last_mode=monitor.last_mode, config=config)
+    monitor.last_mode = assessment.mode
+    if assessment.action == "skip":
+        return CompareResult("no_reference")
+    if assessment.action == "adopt":
+        _reference_create(
+            camera_id=camera_id, mode=assessment.mode, source=path, reason=SceneReference.Reason.FIRST_FRAME
+        )
+        _reset_pending(monitor)
+        return CompareResult("reference_created")
+
+    comparison = assessment.comparison
+    if not comparison.changed:
+        _reset_pending(monitor)
+        if monitor.episode is not None and monitor.episode.acknowledged:
+            monitor.episode = None  # the view is back: the next change is a new episode
+        return CompareResult("unchanged", comparison=comparison)
+
+    open_changes = SceneChange.objects.filter(camera_id=camera_id, acknowledged=False).order_by("-detected_at", "-id")
+    episodes = [monitor.episode] if monitor.episode is not None and not monitor.episode.is_deleted else []
+    episodes += [change for change in open_changes[:3] if change not in episodes]
+    if any(_matches_episode(episode, frame, config) for episode in episodes):
+        _reset_pending(monitor)
+        return CompareResult("episode_continues", comparison=comparison)
+
+    monitor.pending_count += 1
+    monitor.pending_type = comparison.change_type
+    monitor.pending_since = monitor.pending_since or timezone.now()
+    if monitor.pending_count < settings.NEM_SCENE_CONFIRM_FRAMES:
+        return CompareResult("pending", comparison=comparison)
+
+    signals = dict(comparison.signals, confirmations=monitor.pending_count, pending_since=monitor.pending_since.isoformat())
+    change = SceneChange.objects.create(
+        camera_id=camera_id,
+        change_type=comparison.change_type,
+        similarity_score=comparison.similarity if comparison.similarity is not None else 0.0,
+        file_path=str(path),
+        frame_copy=_store_copy(path, camera_id=camera_id, prefix="change"),
+        mode=assessment.reference_mode or assessment.mode,
+        reference=rows.get(assessment.reference_mode),
+        signals=signals,
+    )
+    monitor.episode = change
+    _reset_pending(monitor)
+    return CompareResult("change_recorded", change=change, comparison=comparison)
+
+
+# ---------------------------------------------------------------- PTZ pause
+
+
+def scenechange_pause(*, camera_id: str, seconds: float | None = None) -> dt.datetime | None:
+    """A PTZ move or preset goto is about to change the view on purpose: skip comparisons for
+    ``seconds`` (at least NEM_SCENE_PTZ_PAUSE_SECONDS), then take the first good frame as the new
+    reference, because the camera now looks where it was told to. Returns the end of the pause
+    (None for an unknown or trashed camera)."""
+    seconds = max(float(seconds or 0.0), settings.NEM_SCENE_PTZ_PAUSE_SECONDS)
+    with transaction.atomic():
+        if not Camera.objects.filter(pk=camera_id).exists():
+            return None
+        monitor = _monitor_locked(camera_id)
+        until = timezone.now() + dt.timedelta(seconds=seconds)
+        monitor.paused_until = max(until, monitor.paused_until) if monitor.paused_until else until
+        monitor.rereference_after_pause = True
+        _reset_pending(monitor)
+        monitor.save(update_fields=["paused_until", "rereference_after_pause", "pending_count", "pending_type", "pending_since"])
+    logger.info("scene comparison of %s paused until %s (view moving)", camera_id, monitor.paused_until.isoformat())
+    return monitor.paused_until
+
+
+# ---------------------------------------------------------------- acknowledge
+
+
+def scene_change_not_found(camera_id: str, scene_change_id) -> NotFound:
+    return NotFound(f"Scene change with id {scene_change_id} not found for camera {camera_id}")
+
+
+def scenechange_get(*, camera_id: str, scene_change_id) -> SceneChange:
+    """A live camera's scene change, or the contract's 404 (camera first, then the change)."""
+    camera_get_live(camera_id=camera_id)
+    try:
+        pk = int(scene_change_id)
+    except (TypeError, ValueError):
+        raise scene_change_not_found(camera_id, scene_change_id) from None
+    change = SceneChange.objects.filter(pk=pk, camera_id=camera_id).first()
+    if change is None:
+        raise scene_change_not_found(camera_id, scene_change_id)
+    return change
+
+
+def scenechange_acknowledge(
+    *, camera_id: str, scene_change_id, actor: str, update_reference: bool = True
+) -> SceneChange:
+    """Acknowledge a scene change; idempotent: an acknowledged change is returned unchanged and
+    nothing else happens. The first acknowledgement makes the current view (the newest frame
+    compared, else the change's own frame) the camera's reference, unless ``update_reference``
+    is false, which keeps the old reference (the change was a one-off, or will be fixed)."""
+    with transaction.atomic():
+        change = scenechange_get(camera_id=camera_id, scene_change_id=scene_change_id)
+        change = SceneChange.objects.select_for_update().get(pk=change.pk)
+        if change.acknowledged:
+            return change
+        change.acknowledged = True
+        change.acknowledged_at = timezone.now()
+        change.acknowledged_by = actor
+        change.save(update_fields=["acknowledged", "acknowledged_at", "acknowledged_by"])
+        if update_reference:
+            _rereference_current_view(change)
+    logger.info("scene change %s of %s acknowledged by %s (update_reference=%s)", change.pk, camera_id, actor, update_reference)
+    return change
+
+
+def _rereference_current_view(change: SceneChange) -> None:
+    monitor = _monitor_locked(change.camera_id)
+    config = detector_config()
+    candidates = [media_file(monitor.last_frame_path) if monitor.last_frame_path else None, store_file(change.frame_copy)]
+    for source in candidates:
+        if source is None:
+            continue
+        try:
+            frame = _frames.load(source, config)
+        except (OSError, detector.UnreadableFrame):
+            continue
+        if not frame.informative(config):
+            # A covered lens is no reference: keep the old one until the view is back.
+            logger.info("scene change %s: current view shows no picture, reference kept", change.pk)
+            break
+        mode = detector.lighting_mode(frame, config=config, fallback=monitor.last_mode)
+        _references_replace(
+            camera_id=change.camera_id, mode=mode, source=source, reason=SceneReference.Reason.ACKNOWLEDGED
+        )
+        monitor.last_mode = mode
+        monitor.episode = None
+        _reset_pending(monitor)
+        monitor.save(update_fields=["last_mode", "episode", "pending_count", "pending_type", "pending_since"])
+        return
+
+
+# ---------------------------------------------------------------- list
+
+
+@dataclass(frozen=True)
+class SceneChangePage:
+    items: list[SceneChange]
+    total: int
+    next_cursor: str | None
+    has_more: bool
+
+
+def scenechange_page(*, camera_id: str, acknowledged: bool | None, limit: int, cursor: str | None) -> SceneChangePage:
+    """One page of a camera's scene changes, newest first. The cursor is a keyset over
+    (detected_at, id), so rows with the same detected_at are neither skipped nor repeated, and
+    ``total`` counts every change that matches the filter, not just this page."""
+    queryset = SceneChange.objects.filter(camera_id=camera_id).for_api()
+    if acknowledged is not None:
+        queryset = queryset.filter(acknowledged=acknowledged)
+    total = queryset.count()
+    if cursor:
+        detected_raw, last_id = decode_cursor(cursor, 2)
+        detected_at = parse_datetime(detected_raw) if isinstance(detected_raw, str) else None
+        if detected_at is None or not isinstance(last_id, int) or timezone.is_naive(detected_at):
+            raise UnprocessableEntity("cursor", "is not a cursor this API issued")
+        queryset = queryset.filter(Q(detected_at__lt=detected_at) | Q(detected_at=detected_at, id__lt=last_id))
+    rows = list(queryset[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1].detected_at, rows[-1].pk]) if has_more else None
+    return SceneChangePage(items=rows, total=total, next_cursor=next_cursor, has_more=has_more)
+
+
+# ---------------------------------------------------------------- synchronous sweep
+
+
+def camera_media_folder(camera: Camera) -> Path | None:
+    """The camera's folder on disk, inside NEM_MEDIA_ROOT: its folder_path, else the folder of
+    the same name (or of its id) under the media root, the way the seed's cameras are laid out."""
+    root = media_root()
+    folder = Path(camera.folder_path)
+    candidates = [folder if folder.is_absolute() else root / folder, root / folder_basename(camera.folder_path), root / camera.id]
+    for candidate in candidates:
+        try:
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError):
+            continue
+        if _inside(resolved, root) and resolved.is_dir():
+            return resolved
+    return None
+
+
+def newest_image(folder: Path) -> tuple[Path, float] | None:
+    """The newest image (by mtime) under ``folder``, ignoring hidden files and directories."""
+    best: tuple[Path, float] | None = None
+    stack = [folder]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False) and Path(entry.name).suffix.lower() in IMAGE_EXTENSIONS:
+                    mtime = entry.stat(follow_symlinks=False).st_mtime
+                    if best is None or mtime > best[1]:
+                        best = (Path(entry.path), mtime)
+            except OSError:
+                continue
+    return best
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    cameras: int
+    compared: int
+    changes: int
+
+
+def scenechanges_detect_pending(*, camera_id: str | None = None) -> SweepSummary:
+    """Compare the newest image of each live camera (or of one) that was not compared yet,
+    synchronously: the cron twin of the per-frame Celery task."""
+    cameras = [camera_get_live(camera_id=camera_id)] if camera_id else list(Camera.objects.order_by("id"))
+    compared = changes = 0
+    for camera in cameras:
+        folder = camera_media_folder(camera)
+        newest = newest_image(folder) if folder else None
+        if newest is None:
+            continue
+        path, mtime = newest
+        monitor = SceneMonitor.all_objects.filter(camera_id=camera.id).first()
+        if monitor and monitor.last_frame_path == str(path.resolve()) and monitor.last_frame_mtime == mtime:
+            continue
+        result = scenechange_compare(camera_id=camera.id, frame_path=str(path))
+        compared += result.status not in ("rejected", "unreadable", "stale", "camera_gone")
+        changes += result.change is not None
+    return SweepSummary(cameras=len(cameras), compared=compared, changes=changes)
