@@ -1,0 +1,162 @@
+"""Property-based fuzzing of every endpoint in the live OpenAPI schema (schemathesis, in process).
+
+The schema is read from ``/api/schema/`` of the Django WSGI app, so an endpoint any app adds is
+fuzzed as soon as it is documented. Two passes per operation: path parameters generated freely,
+and pinned to a camera that exists (so the handlers behind the 404 run too). The budget is
+bounded (``FUZZ_MAX_EXAMPLES`` per operation and pass). Checks: no 5xx, and every response
+conforms to what the schema documents for it (status code, content type, body schema).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, reject, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from conftest import TEST_API_KEY
+
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CAMERA_ID = "front_door"
+
+
+def _load(pinned: bool):
+    config = schemathesis.Config.from_dict(
+        {
+            "headers": {"X-API-Key": TEST_API_KEY},
+            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
+            **({"parameters": {"path.camera_id": CAMERA_ID, "path.id": CAMERA_ID}} if pinned else {}),
+        }
+    )
+    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), config=config)
+
+
+@pytest.fixture
+def fuzz_world(db, camera, media_root, settings):
+    """What the handlers find: one live camera (ftp), with an empty folder, and no rate limits
+    that would turn the budget into 429s (the rate limiter has its own tests)."""
+    (media_root / "front_door").mkdir()
+    camera.folder_path = str(media_root / "front_door")
+    camera.save(update_fields=["folder_path"])
+    settings.RATELIMIT_ENABLE = False
+    # The WSGI transport fires request_started/finished, whose close_old_connections would close
+    # the test transaction's connection (Django's own test client disconnects them the same way).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield camera
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+HYPOTHESIS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+# Loaded at collection: the schema view needs no database, and the per-operation test items
+# then carry pytest-django's marker like any other test.
+free = _load(pinned=False)
+pinned = _load(pinned=True)
+
+
+PROBLEM = "application/problem+json"
+
+
+def documented_media_types(case, status: int) -> set[str]:
+    item = case.operation.schema.raw_schema["paths"][case.operation.path]
+    responses = item.get(case.method.lower(), {}).get("responses", {})  # TRACE etc.: undocumented
+    documented = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default") or {}
+    return set(documented.get("content", {}))
+
+
+def _huge_offset(case) -> bool:
+    value = (case.query or {}).get("offset")
+    try:
+        return abs(int(value)) > 2**31
+    except (TypeError, ValueError):
+        return False
+
+
+# Inputs that hit a reported, not yet fixed bug: each has its own xfail test below with the
+# reproduction, so the fuzz keeps guarding everything else. Remove an entry when its bug is fixed.
+KNOWN_BUGS = [_huge_offset]
+
+
+def call_and_check(case):
+    """Call, then run the checks. One known schema defect is tolerated here and asserted in
+    ``test_schema_documents_errors_as_problem_json`` instead: error responses documented as
+    ``application/json`` while the API (rightly) sends ``application/problem+json``. The body is
+    still validated against the documented problem schema."""
+    if any(known(case) for known in KNOWN_BUGS):
+        reject()
+    response = case.call()
+    content_type = (response.headers.get("content-type") or [""])[0]
+    if response.status_code >= 400 and content_type.startswith(PROBLEM):
+        documented = documented_media_types(case, response.status_code)
+        if PROBLEM not in documented and "application/json" in documented:
+            response.headers["content-type"] = ["application/json"]
+    case.validate_response(response, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@free.parametrize()
+@HYPOTHESIS
+def test_fuzz_every_operation(case, fuzz_world):
+    call_and_check(case)
+
+
+@pytest.mark.django_db
+@pinned.parametrize()
+@HYPOTHESIS
+def test_fuzz_every_operation_on_a_live_camera(case, fuzz_world):
+    call_and_check(case)
+
+
+@pytest.mark.xfail(
+    reason="BUG: nem/schema.py problem_responses() documents error bodies as application/json; "
+    "the API sends application/problem+json (RFC 7807). Pass media types to OpenApiResponse / "
+    "extend_schema so the schema says application/problem+json.",
+    strict=False,
+)
+def test_schema_documents_errors_as_problem_json():
+    wrong = []
+    for path, item in free.raw_schema["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45" and "content" in response and PROBLEM not in response["content"]:
+                    wrong.append(f"{method.upper()} {path} {status}")
+    assert not wrong, f"{len(wrong)} error responses not documented as {PROBLEM}: {wrong[:5]}"
+
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    reason="BUG: nem/pagination.py:76 parse_int_param(request, 'offset', 0, 0, None) has no upper bound; "
+    "an offset past the database integer range is a 500 (OverflowError on SQLite, DataError on PostgreSQL)",
+    strict=False,
+)
+@pytest.mark.parametrize("url", ["/api/cameras", "/api/cameras/deleted"])
+def test_a_huge_offset_is_a_422_not_a_500(url, camera):
+    from django.test import Client
+
+    response = Client(HTTP_X_API_KEY=TEST_API_KEY, raise_request_exception=False).get(
+        url, {"offset": "15273998664250415104"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "offset"

@@ -1,0 +1,27 @@
+"""A URLconf for test_errors: the project's routes plus views that fail on purpose."""
+
+from django.urls import path
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+
+from nem.urls import handler404, handler500  # noqa: F401 - handlers are read by Django
+from nem.urls import urlpatterns as project_patterns
+
+
+def django_boom(request):
+    raise RuntimeError("a bug in a plain Django view")
+
+
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def drf_boom(request):
+    raise RuntimeError("a bug in a DRF view")
+
+
+urlpatterns = [
+    path("api/test-boom/django", django_boom),
+    path("api/test-boom/drf", drf_boom),
+    path("test-boom/html", django_boom),
+    *project_patterns,
+]
