@@ -1,0 +1,134 @@
+"""Camera status transitions on a controlled clock (``now=``), each invalidating the camera list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from django.core.cache import cache
+
+from cameras.cache import GENERATION_KEY
+from cameras.media.demo import demo_jpeg
+from cameras.media.scanner import media_scan
+from cameras.media.status import camera_status_check
+from cameras.models import Camera, CameraStatus, IngestionRecord
+from cameras.tests.factories import CameraFactory
+
+T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+OFFLINE_AFTER = dt.timedelta(seconds=600)
+
+
+def upload(folder, name, at):
+    path = folder / name
+    path.write_bytes(demo_jpeg(when=at, size=(32, 24)))
+    os.utime(path, (at.timestamp(), at.timestamp()))
+
+
+def status_of(camera_id="front_door"):
+    return Camera.objects.get(pk=camera_id).status
+
+
+def generation():
+    if cache.get(GENERATION_KEY) is None:
+        cache.set(GENERATION_KEY, 1, None)
+    return cache.get(GENERATION_KEY)
+
+
+@pytest.fixture
+def folder(media_root, settings, tmp_path):
+    settings.NEM_STATUS_OFFLINE_AFTER_SECONDS = int(OFFLINE_AFTER.total_seconds())
+    settings.NEM_SNAPSHOT_CACHE_DIR = str(tmp_path / "cache")
+    path = media_root / "front_door"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def cam(folder):
+    return CameraFactory(id="front_door", folder_path=str(folder), created_at=T0, status="online")
+
+
+@pytest.mark.django_db
+def test_online_offline_online_error_online_on_a_controlled_clock(cam, folder):
+    upload(folder, "a.jpg", T0)
+    media_scan(now=T0 + dt.timedelta(seconds=5))
+    assert status_of() == CameraStatus.ONLINE
+
+    # Silence up to the limit keeps it online; one second past it, offline.
+    assert camera_status_check(now=T0 + OFFLINE_AFTER).changes == {}
+    gen = generation()
+    report = camera_status_check(now=T0 + OFFLINE_AFTER + dt.timedelta(seconds=1))
+    assert report.changes == {"front_door": ("online", "offline")}
+    assert status_of() == CameraStatus.OFFLINE
+    assert generation() == gen + 1
+
+    # Media arrives again: the scan that sees it brings the camera back at once.
+    later = T0 + dt.timedelta(hours=2)
+    upload(folder, "b.jpg", later)
+    scan = media_scan(now=later + dt.timedelta(seconds=10))
+    assert scan.status_changes == {"front_door": ("offline", "online")}
+    assert status_of() == CameraStatus.ONLINE
+
+    # The folder breaks: error, whatever the last media time.
+    for name in ("a.jpg", "b.jpg"):
+        (folder / name).unlink()
+    folder.rmdir()
+    assert camera_status_check(now=later + dt.timedelta(seconds=20)).changes == {"front_door": ("online", "error")}
+
+    # Fixed, and media recent enough: online.
+    folder.mkdir()
+    assert camera_status_check(now=later + dt.timedelta(seconds=30)).changes == {"front_door": ("error", "online")}
+
+
+@pytest.mark.django_db
+def test_a_camera_that_never_delivered_goes_offline_after_the_silence_from_its_creation(cam):
+    assert camera_status_check(now=T0 + OFFLINE_AFTER).changes == {}
+    assert camera_status_check(now=T0 + OFFLINE_AFTER * 2).changes == {"front_door": ("online", "offline")}
+
+
+@pytest.mark.django_db
+def test_no_change_means_no_invalidation(cam, folder):
+    upload(folder, "a.jpg", T0)
+    media_scan(now=T0)
+    gen = generation()
+    assert camera_status_check(now=T0 + dt.timedelta(seconds=30)).changes == {}
+    assert generation() == gen
+
+
+@pytest.mark.django_db
+def test_a_folder_outside_the_media_root_is_an_error(media_root, tmp_path, settings):
+    settings.NEM_STATUS_OFFLINE_AFTER_SECONDS = 600
+    CameraFactory(id="away", folder_path=str(tmp_path), created_at=T0)
+    assert camera_status_check(now=T0).changes == {"away": ("online", "error")}
+
+
+@pytest.mark.django_db
+def test_a_stream_camera_is_in_error_while_its_last_grab_failed(folder):
+    cam = CameraFactory(
+        id="front_door", folder_path=str(folder), created_at=T0, ingestion_mode="rtsp", rtsp_url="rtsp://127.0.0.1/x",
+        last_seen_at=T0,
+    )
+    IngestionRecord.objects.create(camera=cam, last_grab_ok_at=T0, last_error="stream did not open", last_error_at=T0 + dt.timedelta(seconds=60))
+    assert camera_status_check(now=T0 + dt.timedelta(seconds=61)).changes == {"front_door": ("online", "error")}
+    IngestionRecord.objects.filter(pk=cam.pk).update(last_grab_ok_at=T0 + dt.timedelta(seconds=120))
+    Camera.objects.filter(pk=cam.pk).update(last_seen_at=T0 + dt.timedelta(seconds=120))
+    assert camera_status_check(now=T0 + dt.timedelta(seconds=121)).changes == {"front_door": ("error", "online")}
+
+
+@pytest.mark.django_db
+def test_a_stream_cameras_missing_folder_is_not_an_error_before_its_first_grab(media_root, settings):
+    settings.NEM_STATUS_OFFLINE_AFTER_SECONDS = 600
+    CameraFactory(
+        id="cam", folder_path=str(media_root / "not-yet"), created_at=T0, ingestion_mode="rtsp",
+        rtsp_url="rtsp://127.0.0.1/x",
+    )
+    assert camera_status_check(now=T0 + dt.timedelta(seconds=1)).changes == {}
+
+
+@pytest.mark.django_db
+def test_a_trashed_camera_is_left_alone(media_root):
+    CameraFactory(id="gone", folder_path=str(media_root / "missing"), created_at=T0, deleted_at=T0)
+    report = camera_status_check(now=T0)
+    assert (report.checked, report.changes) == (0, {})
+    assert Camera.all_objects.get(pk="gone").status == CameraStatus.ONLINE
