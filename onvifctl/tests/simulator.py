@@ -29,7 +29,7 @@ _ENVELOPE = (
     ' xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl" xmlns:ter="http://www.onvif.org/ver10/error">'
     "<s:Body>{body}</s:Body></s:Envelope>"
 )
-PRE_AUTH = {"GetSystemDateAndTime"}  # ONVIF lets these through without credentials
+PRE_AUTH = {"GetSystemDateAndTime", "GetCapabilities"}  # PRE_AUTH in the ONVIF core spec
 PTZ_OPERATIONS = {"GetPresets", "GotoPreset", "ContinuousMove", "Stop"}
 
 

@@ -62,6 +62,15 @@ def assert_problem(response, status: int, detail: str, instance: str):
     }
 
 
+def deadman_threads_after_settling() -> list[threading.Thread]:
+    """Joins every dead-man timer thread for up to 5 s and returns those still alive: a cancelled
+    timer ends at once, one that fires within the join ends too, a 30 s one left armed is alive."""
+    threads = [t for t in threading.enumerate() if t.name.startswith("onvif-deadman-")]
+    for thread in threads:
+        thread.join(timeout=5)
+    return [t for t in threads if t.is_alive()]
+
+
 @pytest.fixture
 def moves():
     received = []
@@ -336,28 +345,26 @@ def test_a_device_with_one_profile_uses_it_for_sub(api_client, onvif_camera, dev
 
 
 def test_a_new_command_before_the_bound_replaces_the_pending_stop(api_client, onvif_camera, device, settings):
-    settings.NEM_PTZ_MOVE_SECONDS = 0.3
-
+    settings.NEM_PTZ_MOVE_SECONDS = 30  # would still be pending at the end if the tilt did not cancel it
     assert ptz(api_client, "porch_ptz", {"command": "pan", "value": 0.5, "speed": 1}).status_code == 200
+    settings.NEM_PTZ_MOVE_SECONDS = 0.2
     assert ptz(api_client, "porch_ptz", {"command": "tilt", "value": 0.5, "speed": 1}).status_code == 200
 
     assert wait_for(lambda: device.calls_of("Stop"))
-    for timer in [t for t in threading.enumerate() if t.name.startswith("onvif-deadman-")]:
-        timer.join(timeout=5)  # every timer that could still fire has fired (or was cancelled)
+    assert deadman_threads_after_settling() == []
     assert device.operations()[-3:] == ["ContinuousMove", "ContinuousMove", "Stop"]
     assert len(device.calls_of("Stop")) == 1
 
 
 def test_stop_sends_stop_and_cancels_the_automatic_one(api_client, onvif_camera, device, settings):
-    settings.NEM_PTZ_MOVE_SECONDS = 0.3
+    settings.NEM_PTZ_MOVE_SECONDS = 30
     assert ptz(api_client, "porch_ptz", {"command": "pan", "value": 0.5, "speed": 1}).status_code == 200
 
     response = ptz(api_client, "porch_ptz", {"command": "stop", "value": 0, "speed": 0})
 
     assert response.status_code == 200
     assert response.json() == {"success": True, "command": "stop", "value": 0.0, "speed": 0.0}
-    for timer in [t for t in threading.enumerate() if t.name.startswith("onvif-deadman-")]:
-        timer.join(timeout=5)
+    assert deadman_threads_after_settling() == []
     (stop,) = device.calls_of("Stop")
     assert text(stop.xml, "ProfileToken") == "prof_main"
     assert text(stop.xml, "PanTilt") == "true" and text(stop.xml, "Zoom") == "true"
@@ -480,13 +487,12 @@ def test_goto_preset_moves_the_camera_and_pauses_comparison(api_client, onvif_ca
 
 
 def test_goto_cancels_a_pending_automatic_stop(api_client, onvif_camera, device, settings):
-    settings.NEM_PTZ_MOVE_SECONDS = 0.3
+    settings.NEM_PTZ_MOVE_SECONDS = 30
     assert ptz(api_client, "porch_ptz", {"command": "pan", "value": 0.5, "speed": 1}).status_code == 200
 
     assert api_client.post(url("porch_ptz", "presets/preset_1")).status_code == 200
 
-    for timer in [t for t in threading.enumerate() if t.name.startswith("onvif-deadman-")]:
-        timer.join(timeout=5)
+    assert deadman_threads_after_settling() == []
     assert device.calls_of("Stop") == []
 
 
