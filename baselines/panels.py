@@ -37,11 +37,11 @@ def _heatmap(slots: list[ActivitySlot]) -> SafeString:
             seen = slot.sample_count if slot else 0
             cells.append(
                 format_html(
-                    '<td style="{}" title="{} {:02d}:00: {:.2f} per hour over {} hours">{}</td>',
+                    '<td style="{}" title="{} {}:00: {} per hour over {} hours">{}</td>',
                     CELL + _heat(value, top),
                     DAY_NAMES[day].title(),
-                    hour,
-                    value,
+                    f"{hour:02d}",
+                    f"{value:.2f}",
                     seen,
                     f"{value:.0f}" if value >= 1 else "",
                 )
@@ -75,9 +75,9 @@ def _class_bars(classes: list[ClassSlot]) -> SafeString:
         '<div style="display:flex;align-items:center;margin:2px 0;font-size:12px;">'
         '<span style="width:90px;">{}</span>'
         '<span style="display:inline-block;height:14px;width:{}px;background:#1565c0;"></span>'
-        '<span style="margin-left:6px;color:#555;">{} per day, peak {:02d}:00</span></div>',
+        '<span style="margin-left:6px;color:#555;">{} per day, peak {}:00</span></div>',
         (
-            (name, max(1, round(300 * value / top)), f"{value:.1f}", peak[name].hour)
+            (name, max(1, round(300 * value / top)), f"{value:.1f}", f"{peak[name].hour:02d}")
             for name, value in sorted(per_day.items(), key=lambda item: (-item[1], item[0]))
         ),
     )

@@ -1,0 +1,45 @@
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from baselines.models import ActivitySlot, BaselineState, DetectionBatch
+from baselines.tasks import detect_anomalies_task, recompute_task
+from cameras.services import camera_soft_delete
+from cameras.tests.factories import CameraFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_beat_entries_run_after_the_hour_closes_and_expire():
+    recompute = settings.CELERY_BEAT_SCHEDULE["recompute-baselines"]
+    scan = settings.CELERY_BEAT_SCHEDULE["detect-anomalies"]
+    assert (recompute["task"], scan["task"]) == ("baselines.recompute", "baselines.detect_anomalies")
+    assert recompute["schedule"].minute == {7} and scan["schedule"].minute == {3}
+    assert recompute["options"]["expires"] <= 3600 and scan["options"]["expires"] <= 3600
+
+
+def test_recompute_task_fans_out_to_live_cameras_and_prunes_keys(camera):
+    CameraFactory(id="garage")
+    CameraFactory(id="old")
+    camera_soft_delete(camera_id="old", actor="test")
+    DetectionBatch.objects.create(key="k", payload_sha256="0" * 64, created_count=1,
+                                  created_at=timezone.now() - dt.timedelta(days=2))
+    recompute_task.delay()
+    assert set(ActivitySlot.objects.values_list("camera_id", flat=True)) == {"front_door", "garage"}
+    assert not ActivitySlot.all_objects.filter(camera_id="old").exists()
+    assert not DetectionBatch.objects.exists()
+
+
+def test_tasks_exit_quietly_for_a_trashed_camera(camera, caplog):
+    camera_soft_delete(camera_id="front_door", actor="test")
+    recompute_task.delay("front_door")
+    detect_anomalies_task.delay("front_door")
+    assert "camera=front_door skipped (not live)" in caplog.text
+    assert not BaselineState.all_objects.filter(camera_id="front_door", last_recompute_at__isnull=False).exists()
+
+
+def test_detect_anomalies_task_records_the_scan(camera):
+    detect_anomalies_task.delay()
+    assert BaselineState.objects.get(camera=camera).last_scan_at is not None
