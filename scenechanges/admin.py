@@ -51,7 +51,9 @@ def _image_response(file: Path | None, *, thumb: bool):
 def change_frame_file(change: SceneChange) -> Path | None:
     """The changed frame: the copy in the reference store, else the original if it is still in
     the media root."""
-    return services.store_file(change.frame_copy) or (services.media_file(change.file_path) if change.file_path else None)
+    return services.store_file(change.frame_copy) or (
+        services.media_file(change.file_path) if change.file_path else None
+    )
 
 
 def reference_file(reference: SceneReference | None) -> Path | None:
@@ -67,8 +69,18 @@ class SceneChangeAdmin(admin.ModelAdmin):
     date_hierarchy = "detected_at"
     actions = ["acknowledge_selected", "acknowledge_keep_reference"]
     fields = [
-        "camera", "detected_at", "change_type", "similarity_score", "acknowledged", "acknowledged_at",
-        "acknowledged_by", "file_path", "mode", "reference", "comparison", "signals",
+        "camera",
+        "detected_at",
+        "change_type",
+        "similarity_score",
+        "acknowledged",
+        "acknowledged_at",
+        "acknowledged_by",
+        "file_path",
+        "mode",
+        "reference",
+        "comparison",
+        "signals",
     ]
     readonly_fields = fields
 
@@ -82,8 +94,11 @@ class SceneChangeAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view(self.image_view)
         return [
             path("<int:pk>/image/<str:kind>/", view, name="scenechanges_scenechange_image"),
-            path("reference/<int:pk>/image/", self.admin_site.admin_view(self.reference_image_view),
-                 name="scenechanges_scenereference_image"),
+            path(
+                "reference/<int:pk>/image/",
+                self.admin_site.admin_view(self.reference_image_view),
+                name="scenechanges_scenereference_image",
+            ),
         ] + super().get_urls()
 
     def image_view(self, request, pk: int, kind: str):

@@ -42,7 +42,7 @@ def scene_changes_panel(camera, request):
     )
     listing = reverse("admin:scenechanges_scenechange_changelist") + f"?camera__id__exact={camera.pk}"
     return format_html(
-        "<p>{} open scene change(s). <a href=\"{}\">All scene changes of this camera</a></p><ul>{}</ul><div>{}</div>",
+        '<p>{} open scene change(s). <a href="{}">All scene changes of this camera</a></p><ul>{}</ul><div>{}</div>',
         len(open_changes),
         listing,
         rows,

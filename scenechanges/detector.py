@@ -111,7 +111,7 @@ class Frame:
 
     def informative(self, config: DetectorConfig) -> bool:
         """A frame worth keeping as a reference: it shows a picture, not a collapsed histogram."""
-        return self.std >= config.flat_std * 2 and self.entropy >= config.blocked_entropy + 1.0
+        return self.std >= config.flat_std * 1.5 and self.entropy >= config.blocked_entropy + 1.0
 
     def features(self):
         """ORB keypoints and descriptors, computed once per frame (references are cached)."""
@@ -387,7 +387,9 @@ def compare(reference: Frame, current: Frame, *, config: DetectorConfig) -> Comp
     gain = _exposure_gain(reference, current, informative & ~moved & ~lost_detail)
     expected = np.minimum(reference.tile_mean * gain, 255.0)
     plain = (reference.tile_std < config.flat_std) & ~clipped
-    shaded = plain & (np.abs(current.tile_mean - expected) > np.maximum(config.plain_shift_min, config.plain_shift_ratio * expected))
+    shaded = plain & (
+        np.abs(current.tile_mean - expected) > np.maximum(config.plain_shift_min, config.plain_shift_ratio * expected)
+    )
 
     changed = moved | lost_detail | shaded
     n_changed = int(changed.sum())
@@ -419,9 +421,7 @@ def compare(reference: Frame, current: Frame, *, config: DetectorConfig) -> Comp
         "chroma": round(current.chroma, 2),
     }
     is_change = (
-        collapsed
-        or changed_fraction >= config.min_changed_fraction
-        or blurred_fraction >= config.min_changed_fraction
+        collapsed or changed_fraction >= config.min_changed_fraction or blurred_fraction >= config.min_changed_fraction
     )
     if not is_change and changed_fraction < config.motion_check_fraction:
         # The common case, kept cheap: no SSIM, no features.

@@ -82,7 +82,8 @@ class SceneChange(SoftDeleteModel):
     acknowledged = models.BooleanField(default=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.CharField(max_length=150, blank=True, default="")
-    file_path = models.CharField(max_length=1000, null=True, blank=True)
+    # Nullable as in the contract's SceneChange (the earlier system stored NULL when it had no frame path).
+    file_path = models.CharField(max_length=1000, null=True, blank=True)  # noqa: DJ001
     frame_copy = models.CharField(max_length=500, blank=True, default="", help_text="Path inside the reference store.")
     mode = models.CharField(max_length=8, choices=LightingMode.choices, default=LightingMode.DAY)
     reference = models.ForeignKey(
@@ -97,9 +98,7 @@ class SceneChange(SoftDeleteModel):
         ordering = ["-detected_at", "-id"]
         indexes = [
             models.Index(fields=["camera", "-detected_at", "-id"], name="scenechange_camera_time"),
-            models.Index(
-                fields=["camera"], condition=Q(acknowledged=False), name="scenechange_camera_open"
-            ),
+            models.Index(fields=["camera"], condition=Q(acknowledged=False), name="scenechange_camera_open"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -125,7 +124,11 @@ class SceneMonitor(SoftDeleteModel):
     pending_type = models.CharField(max_length=16, blank=True, default="")
     pending_since = models.DateTimeField(null=True, blank=True)
     episode = models.ForeignKey(
-        SceneChange, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        SceneChange,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The change whose view later frames are checked against, until the view is back.",
     )
     paused_until = models.DateTimeField(null=True, blank=True)

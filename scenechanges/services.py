@@ -256,7 +256,10 @@ def scenechange_compare(*, camera_id: str, frame_path: str) -> CompareResult:
     if result.change is not None:
         logger.warning(
             "scene change recorded camera=%s id=%s type=%s score=%.3f",
-            camera_id, result.change.pk, result.change.change_type, result.change.similarity_score,
+            camera_id,
+            result.change.pk,
+            result.change.change_type,
+            result.change.similarity_score,
         )
     return result
 
@@ -303,7 +306,9 @@ def _compare_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame,
     if monitor.pending_count < settings.NEM_SCENE_CONFIRM_FRAMES:
         return CompareResult("pending", comparison=comparison)
 
-    signals = dict(comparison.signals, confirmations=monitor.pending_count, pending_since=monitor.pending_since.isoformat())
+    signals = dict(
+        comparison.signals, confirmations=monitor.pending_count, pending_since=monitor.pending_since.isoformat()
+    )
     change = SceneChange.objects.create(
         camera_id=camera_id,
         change_type=comparison.change_type,
@@ -336,7 +341,9 @@ def scenechange_pause(*, camera_id: str, seconds: float | None = None) -> dt.dat
         monitor.paused_until = max(until, monitor.paused_until) if monitor.paused_until else until
         monitor.rereference_after_pause = True
         _reset_pending(monitor)
-        monitor.save(update_fields=["paused_until", "rereference_after_pause", "pending_count", "pending_type", "pending_since"])
+        monitor.save(
+            update_fields=["paused_until", "rereference_after_pause", "pending_count", "pending_type", "pending_since"]
+        )
     logger.info("scene comparison of %s paused until %s (view moving)", camera_id, monitor.paused_until.isoformat())
     return monitor.paused_until
 
@@ -379,14 +386,19 @@ def scenechange_acknowledge(
         change.save(update_fields=["acknowledged", "acknowledged_at", "acknowledged_by"])
         if update_reference:
             _rereference_current_view(change)
-    logger.info("scene change %s of %s acknowledged by %s (update_reference=%s)", change.pk, camera_id, actor, update_reference)
+    logger.info(
+        "scene change %s of %s acknowledged by %s (update_reference=%s)", change.pk, camera_id, actor, update_reference
+    )
     return change
 
 
 def _rereference_current_view(change: SceneChange) -> None:
     monitor = _monitor_locked(change.camera_id)
     config = detector_config()
-    candidates = [media_file(monitor.last_frame_path) if monitor.last_frame_path else None, store_file(change.frame_copy)]
+    candidates = [
+        media_file(monitor.last_frame_path) if monitor.last_frame_path else None,
+        store_file(change.frame_copy),
+    ]
     for source in candidates:
         if source is None:
             continue
@@ -449,7 +461,11 @@ def camera_media_folder(camera: Camera) -> Path | None:
     the same name (or of its id) under the media root, the way the seed's cameras are laid out."""
     root = media_root()
     folder = Path(camera.folder_path)
-    candidates = [folder if folder.is_absolute() else root / folder, root / folder_basename(camera.folder_path), root / camera.id]
+    candidates = [
+        folder if folder.is_absolute() else root / folder,
+        root / folder_basename(camera.folder_path),
+        root / camera.id,
+    ]
     for candidate in candidates:
         try:
             resolved = candidate.resolve()

@@ -7,7 +7,15 @@ from scenechanges.models import SceneChange
 class SceneChangeSerializer(ModelSerializer):
     class Meta:
         model = SceneChange
-        fields = ["id", "detected_at", "change_type", "similarity_score", "acknowledged", "acknowledged_at", "file_path"]
+        fields = [
+            "id",
+            "detected_at",
+            "change_type",
+            "similarity_score",
+            "acknowledged",
+            "acknowledged_at",
+            "file_path",
+        ]
 
 
 class SceneChangeListSerializer(serializers.Serializer):

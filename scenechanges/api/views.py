@@ -41,7 +41,9 @@ class SceneChangeListView(APIView):
             "`view_blocked`, `angle_changed`, `view_tampered`, `unknown`."
         ),
         parameters=[
-            OpenApiParameter("acknowledged", OpenApiTypes.BOOL, description="Only acknowledged (true) or open (false) changes."),
+            OpenApiParameter(
+                "acknowledged", OpenApiTypes.BOOL, description="Only acknowledged (true) or open (false) changes."
+            ),
             OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, 1-100 (default 50)."),
             OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from `next_cursor`."),
         ],
@@ -75,7 +77,10 @@ class SceneChangeListView(APIView):
         acknowledged = parse_bool_param(request, "acknowledged")
         limit = parse_int_param(request, "limit", 50, 1, 100)
         page = services.scenechange_page(
-            camera_id=camera.id, acknowledged=acknowledged, limit=limit, cursor=request.query_params.get("cursor") or None
+            camera_id=camera.id,
+            acknowledged=acknowledged,
+            limit=limit,
+            cursor=request.query_params.get("cursor") or None,
         )
         return Response(
             {
@@ -94,7 +99,7 @@ class SceneChangeAcknowledgeView(APIView):
         description=(
             "Idempotent: an acknowledged change is returned as stored, nothing else happens. The first "
             "acknowledgement makes the camera's current view its new reference, so a permanent, wanted change "
-            "(a re-aimed camera) stops alerting; send `{\"update_reference\": false}` to keep the old reference. "
+            '(a re-aimed camera) stops alerting; send `{"update_reference": false}` to keep the old reference. '
             "The body is optional."
         ),
         request=AcknowledgeRequestSerializer,

@@ -14,6 +14,7 @@ object (< 5 % of the view) moving, JPEG re-encoding at quality 50.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 
@@ -149,7 +150,8 @@ def _with_object(view: np.ndarray, *, x: int, y: int, rng: np.random.Generator) 
     return out
 
 
-def build_cases() -> list[Case]:
+@functools.lru_cache(maxsize=1)
+def build_cases() -> tuple[Case, ...]:
     cases: list[Case] = []
     for index, photo in enumerate(PHOTOS):
         rng = np.random.default_rng(1000 + index)
@@ -157,8 +159,20 @@ def build_cases() -> list[Case]:
         view = _view(world)
         reference = _camera(view, rng)
 
-        def add(name, expected, image, *, noise=2.0, quality=90, mode_switch=False):
-            cases.append(Case(photo, name, expected, reference, _camera(image, rng, noise=noise, quality=quality), mode_switch))
+        def add(
+            name,
+            expected,
+            image,
+            *,
+            noise=2.0,
+            quality=90,
+            mode_switch=False,
+            photo=photo,
+            reference=reference,
+            rng=rng,
+        ):
+            frame = _camera(image, rng, noise=noise, quality=quality)
+            cases.append(Case(photo, name, expected, reference, frame, mode_switch))
 
         # Tampering.
         for fraction, shape, colour in (
@@ -167,7 +181,11 @@ def build_cases() -> list[Case]:
             (0.9, "band", (160, 170, 180)),
             (1.0, "band", (8, 8, 8)),
         ):
-            add(f"covered_{round(fraction * 100)}", "view_blocked", _cover(view, _region(fraction, rng, shape=shape), colour))
+            add(
+                f"covered_{round(fraction * 100)}",
+                "view_blocked",
+                _cover(view, _region(fraction, rng, shape=shape), colour),
+            )
         for fraction, shape in ((0.4, "band"), (0.6, "blob"), (0.8, "blob"), (1.0, "band")):
             colour = tuple(int(c) for c in rng.integers(40, 200, 3))
             sprayed = _spray(view, _region(fraction, rng, shape=shape), colour, alpha=float(rng.uniform(0.35, 0.6)))
@@ -188,7 +206,7 @@ def build_cases() -> list[Case]:
         for x, y in ((60, 250), (300, 200), (520, 40)):
             add(f"object_at_{x}_{y}", NO_ALERT, _with_object(view, x=x, y=y, rng=rng))
         cases.append(Case(photo, "jpeg_q50", NO_ALERT, reference, _reencode(reference, 50)))
-    return cases
+    return tuple(cases)
 
 
 def infrared_reference(case: Case) -> bytes:
