@@ -1,0 +1,128 @@
+"""The admin, as a person uses it, in headless Chromium: log in, trash a camera, restore it from
+the Trash, see a camera's activity heatmap, open a scene change and acknowledge it.
+
+Steps run in order on one server and one browser; each saves a screenshot to screenshots/.
+Steps whose admin another app adds skip with a message until that admin exists.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("selenium", reason="selenium is not installed in the venv (requirements-dev.txt)")
+
+from selenium.common.exceptions import NoSuchElementException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+from e2e.conftest import ADMIN_PASSWORD, ADMIN_USER, SCREENSHOTS  # noqa: E402
+
+pytestmark = pytest.mark.e2e
+
+
+def shot(browser, name: str) -> None:
+    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def open_page(browser, server, path: str) -> None:
+    browser.get(server.base + path)
+
+
+def changelist_ids(browser) -> set[str]:
+    return {box.get_attribute("value") for box in browser.find_elements(By.CSS_SELECTOR, "input.action-select")}
+
+
+def run_action(browser, action_value: str, pks: list[str]) -> None:
+    for box in browser.find_elements(By.CSS_SELECTOR, "input.action-select"):
+        if box.get_attribute("value") in pks and not box.is_selected():
+            box.click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value(action_value)
+    browser.find_element(By.CSS_SELECTOR, "button[name=index], input[name=index]").click()
+
+
+def test_01_login(browser, nem_server):
+    open_page(browser, nem_server, "/admin/")
+    assert "/admin/login/" in browser.current_url
+    browser.find_element(By.NAME, "username").send_keys(ADMIN_USER)
+    browser.find_element(By.NAME, "password").send_keys(ADMIN_PASSWORD)
+    shot(browser, "01-login")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit], button[type=submit]").click()
+    assert browser.current_url.rstrip("/").endswith("/admin")
+    assert "Site administration" in browser.page_source
+    shot(browser, "02-admin-index")
+
+
+def test_02_trash_a_camera(browser, nem_server):
+    open_page(browser, nem_server, "/admin/cameras/camera/")
+    assert {"front_door", "driveway", "backyard"} <= changelist_ids(browser), nem_server.seeded
+    open_page(browser, nem_server, "/admin/cameras/camera/driveway/delete/")
+    assert "Move the camera" in browser.page_source
+    shot(browser, "03-trash-confirmation")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit][value='Yes, move to trash']").click()
+    assert "driveway" not in changelist_ids(browser)
+    shot(browser, "04-camera-list-after-trash")
+    assert nem_server.api("GET", "/api/cameras/driveway")[0] == 404
+    trash = nem_server.api("GET", "/api/cameras/deleted")[1]
+    assert [item["id"] for item in trash["items"]] == ["driveway"]
+
+
+def test_03_restore_from_the_trash(browser, nem_server):
+    open_page(browser, nem_server, "/admin/cameras/trashedcamera/")
+    assert changelist_ids(browser) == {"driveway"}
+    shot(browser, "05-trash")
+    run_action(browser, "restore_selected", ["driveway"])
+    shot(browser, "06-restore-confirmation")
+    browser.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
+    assert changelist_ids(browser) == set()
+    shot(browser, "07-trash-after-restore")
+    status, body = nem_server.api("GET", "/api/cameras/driveway")
+    assert status == 200
+    assert body["name"] == "Driveway Camera"
+    open_page(browser, nem_server, "/admin/cameras/camera/")
+    assert "driveway" in changelist_ids(browser)
+
+
+def test_04_camera_page_shows_the_activity_heatmap(browser, nem_server):
+    open_page(browser, nem_server, "/admin/cameras/camera/front_door/change/")
+    panels = {
+        h2.text.strip(): h2.find_element(By.XPATH, "..")
+        for h2 in browser.find_elements(By.CSS_SELECTOR, "fieldset.camera-panel > h2")
+    }
+    shot(browser, "08-camera-page")
+    baseline = next((panel for title, panel in panels.items() if "baseline" in title.lower()), None)
+    if baseline is None:
+        pytest.skip(f"no 'Activity baseline' panel on the camera page yet (panels: {sorted(panels) or 'none'})")
+    browser.execute_script("arguments[0].scrollIntoView();", baseline)
+    shot(browser, "09-activity-heatmap")
+    assert "No baseline yet" not in baseline.text, "the demo data should give front_door a baseline"
+    heatmap = baseline.find_elements(By.CSS_SELECTOR, "table")
+    assert heatmap, "the baseline panel has no heatmap table"
+    cells = heatmap[0].find_elements(By.CSS_SELECTOR, "td")
+    assert len(cells) >= 24 * 7, f"a 24 x 7 heatmap needs 168 cells, found {len(cells)}"
+
+
+def test_05_open_a_scene_change_and_acknowledge_it(browser, nem_server):
+    open_page(browser, nem_server, "/admin/scenechanges/scenechange/")
+    if "Page not found" in browser.title or "/admin/login/" in browser.current_url:
+        pytest.skip("the scene changes admin (/admin/scenechanges/scenechange/) does not exist yet")
+    pks = sorted(changelist_ids(browser))
+    assert pks, "the demo data should give backyard one scene change"
+    shot(browser, "10-scene-changes")
+    open_page(browser, nem_server, f"/admin/scenechanges/scenechange/{pks[0]}/change/")
+    assert browser.find_elements(By.CSS_SELECTOR, "img[alt='changed frame']"), "the change page shows the frame"
+    shot(browser, "11-scene-change")
+    status, body = nem_server.api("GET", "/api/cameras/backyard/scene-changes")
+    assert status == 200
+    before = {str(c["id"]): c for c in body["scene_changes"]}
+    assert before[pks[0]]["acknowledged"] is False
+
+    open_page(browser, nem_server, "/admin/scenechanges/scenechange/")
+    try:
+        run_action(browser, "acknowledge_selected", [pks[0]])
+    except NoSuchElementException:
+        pytest.fail("no 'acknowledge_selected' action on the scene change list")
+    shot(browser, "12-scene-change-acknowledged")
+    assert "acknowledged" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+    after = {str(c["id"]): c for c in nem_server.api("GET", "/api/cameras/backyard/scene-changes")[1]["scene_changes"]}
+    assert after[pks[0]]["acknowledged"] is True
+    assert after[pks[0]]["acknowledged_at"]
