@@ -1,16 +1,21 @@
 """ONVIF: GET /api/cameras/{id}/onvif/capabilities with a warm (cached) device client against a
-cold one (client dropped before every request: WSDL parsing, the device clock and its service
-addresses asked again), in-process through the full DRF stack, against the device simulator on
-127.0.0.1. The cold request is what every request would cost without the per-process cache.
+cold one (client dropped before every request, so the device clock and its service addresses are
+asked again: three SOAP round trips instead of one), in-process through the full DRF stack, against
+the device simulator on 127.0.0.1. The cold request is what every request would cost without the
+per-process client cache.
 
-Also reported: a PTZ command (ContinuousMove, warm client) end to end, for scale.
+Also reported: the very first request of the process, which parses the WSDL files (the adapter
+shares parsed WSDLs between clients, so only the first client pays that), and a PTZ command
+(ContinuousMove + arming the dead-man timer) with a warm client.
 
-Target: the warm request costs at most a quarter of the cold one.
+Target: the warm request costs at most half the cold one. On loopback a round trip is ~1 ms; on a
+LAN camera (10-50 ms per answer, often more on cheap cameras) the saving grows with it.
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 from bench.common import Row, median, setup_django, timed
 
@@ -62,7 +67,10 @@ def run() -> list[Row]:
                 )
                 assert response.status_code == 200, response.content
 
-            cold_ms = median(timed(cold, repeat=max(10, REPEAT // 2)))
+            started = time.perf_counter()
+            cold()
+            first_ms = (time.perf_counter() - started) * 1000
+            cold_ms = median(timed(cold, repeat=REPEAT))
             warm_ms = median(timed(warm, repeat=REPEAT))
             move_ms = median(timed(move, repeat=REPEAT))
         finally:
@@ -77,8 +85,17 @@ def run() -> list[Row]:
             unit="ms",
             reference="capabilities, cold client (built per request), median",
             reference_value=round(cold_ms, 2),
-            target="warm <= 0.25 x cold",
-            ok=warm_ms <= 0.25 * cold_ms,
+            target="warm <= 0.5 x cold",
+            ok=warm_ms <= 0.5 * cold_ms,
+        ),
+        Row(
+            figure="capabilities, first request of the process (parses the WSDLs), one sample",
+            value=round(first_ms, 2),
+            unit="ms",
+            reference="capabilities, cold client, median",
+            reference_value=round(cold_ms, 2),
+            target="reported",
+            ok=None,
         ),
         Row(
             figure="PTZ pan (ContinuousMove + dead-man timer), warm client, median",

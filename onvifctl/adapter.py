@@ -5,8 +5,9 @@ What it does differently from ``onvif.ONVIFCamera`` (and why):
 
 - Every SOAP call has a connect bound and a read bound (zeep ``Transport(timeout,
   operation_timeout)``); onvif-zeep has none by default and waits forever on a silent device.
-- ``no_cache=True`` and the WSDL files bundled with onvif-zeep (a top-level ``wsdl/`` folder in
-  site-packages): no sqlite cache in the home directory, no network fetch of schemas.
+- No WSDL cache file (onvif-zeep's ``no_cache=True``: a plain zeep Client, never the sqlite
+  ``CachingClient``) and the WSDL files bundled with onvif-zeep (a top-level ``wsdl/`` folder in
+  site-packages): no network fetch of schemas. Each WSDL is parsed once per process and shared.
 - The device clock is read first (``GetSystemDateAndTime`` is allowed unauthenticated) and every
   WS-Security timestamp is shifted by the offset, like onvif-zeep's ``adjust_time=True``, so a
   camera whose clock drifted still accepts us.
@@ -55,12 +56,39 @@ def _import_onvif_quietly():
 _onvif_client = _import_onvif_quietly()
 
 import requests  # noqa: E402  (after onvif, whose import side effects are undone above)
+import zeep  # noqa: E402
 import zeep.exceptions  # noqa: E402
+import zeep.wsdl  # noqa: E402
 from lxml import etree  # noqa: E402
 from zeep.transports import Transport  # noqa: E402
 
 ONVIFService = _onvif_client.ONVIFService
+UsernameDigestTokenDtDiff = _onvif_client.UsernameDigestTokenDtDiff
 WSDL_DIR = Path(_onvif_client.__file__).resolve().parent.parent / "wsdl"
+
+# Parsing a WSDL costs ~50 ms of CPU (and holds the GIL); a discovery of twenty devices would parse
+# forty. zeep accepts a pre-parsed Document, so each file is parsed once per process and shared;
+# a Document is only read once built. Each client still has its own zeep Client (credentials,
+# transport, timeouts).
+_documents: dict[str, zeep.wsdl.Document] = {}
+_documents_lock = threading.Lock()
+
+
+def _settings() -> zeep.Settings:
+    # What onvif-zeep uses: devices send responses that do not validate strictly.
+    return zeep.Settings(strict=False, xml_huge_tree=True)
+
+
+def _wsdl_document(filename: str) -> zeep.wsdl.Document:
+    with _documents_lock:
+        document = _documents.get(filename)
+        if document is None:
+            # Local files only (no_cache: no sqlite cache either); the transport is only used to
+            # read the imported schemas next to the WSDL.
+            document = zeep.wsdl.Document(str(WSDL_DIR / filename), Transport(), settings=_settings())
+            _documents[filename] = document
+        return document
+
 
 logger = logging.getLogger(__name__)
 
@@ -280,20 +308,20 @@ class OnvifClient:
 
     def _service(self, name: str, xaddr: str):
         wsdl, binding = _SERVICES[name]
-        service = ONVIFService(
+        wsse = None  # no credentials: send no UsernameToken at all
+        if self._username:
+            # PasswordDigest: the password never crosses the network in clear.
+            wsse = UsernameDigestTokenDtDiff(self._username, self._password, dt_diff=self.clock_offset, use_digest=True)
+        zeep_client = zeep.Client(wsdl=_wsdl_document(wsdl), wsse=wsse, transport=self._transport, settings=_settings())
+        return ONVIFService(
             xaddr,
             self._username,
             self._password,
             str(WSDL_DIR / wsdl),
-            encrypt=True,  # PasswordDigest: the password never crosses the network in clear
-            no_cache=True,
+            zeep_client=zeep_client,
             dt_diff=self.clock_offset,
             binding_name=binding,
-            transport=self._transport,
         )
-        if not self._username:
-            service.zeep_client.wsse = None  # no credentials: send no UsernameToken at all
-        return service
 
     def _read_clock_offset(self) -> dt.timedelta | None:
         # Asked without a UsernameToken: ONVIF allows it before auth, and a token signed with our
@@ -307,13 +335,21 @@ class OnvifClient:
         if utc is None:
             return None  # the device only tells local time: sign with ours
         device_now = dt.datetime(
-            utc.Date.Year, utc.Date.Month, utc.Date.Day, utc.Time.Hour, utc.Time.Minute, utc.Time.Second,
+            utc.Date.Year,
+            utc.Date.Month,
+            utc.Date.Day,
+            utc.Time.Hour,
+            utc.Time.Minute,
+            utc.Time.Second,
             tzinfo=dt.UTC,
         )
         offset = device_now - dt.datetime.now(dt.UTC)
         if abs(offset) > dt.timedelta(seconds=5):
-            logger.info("onvif device %s clock is off by %.0f s; signing with its clock", self.device_url,
-                        offset.total_seconds())
+            logger.info(
+                "onvif device %s clock is off by %.0f s; signing with its clock",
+                self.device_url,
+                offset.total_seconds(),
+            )
         if self._devicemgmt.zeep_client.wsse is not None:
             self._devicemgmt.zeep_client.wsse.dt_diff = offset
         return offset
@@ -406,8 +442,7 @@ class OnvifClient:
                     if not isinstance(error, DeviceUnsupported):
                         raise error from exc
                     self.stop_supported = False
-                    logger.info("onvif device %s has no PTZ Stop; stopping with a zero-velocity move",
-                                self.device_url)
+                    logger.info("onvif device %s has no PTZ Stop; stopping with a zero-velocity move", self.device_url)
             ptz.ContinuousMove(
                 {"ProfileToken": token, "Velocity": {"PanTilt": {"x": 0.0, "y": 0.0}, "Zoom": {"x": 0.0}}}
             )

@@ -122,7 +122,7 @@ def locate(match: ProbeMatch, network: Network) -> bool:
 def _scope_value(scopes: list[str], prefix: str) -> str | None:
     for scope in scopes:
         if scope.lower().startswith(prefix):
-            value = urllib.parse.unquote(scope[len(prefix):]).strip()
+            value = urllib.parse.unquote(scope[len(prefix) :]).strip()
             if value:
                 return value
     return None

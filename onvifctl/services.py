@@ -216,13 +216,19 @@ def discovery_network(subnet: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
     try:
         network = ipaddress.ip_network(subnet.strip(), strict=False)
     except ValueError:
-        raise ValidationError({"subnet": [f"'{subnet}' is not a subnet in CIDR notation, e.g. 192.168.1.0/24"]})
+        raise ValidationError(
+            {"subnet": [f"'{subnet}' is not a subnet in CIDR notation, e.g. 192.168.1.0/24"]}
+        ) from None
     max_prefix = settings.NEM_ONVIF_DISCOVERY_MAX_PREFIX
     limit = 2 ** (32 - max_prefix)
     if network.num_addresses > limit:
         raise ValidationError(
-            {"subnet": [f"{network} has {network.num_addresses} addresses; at most /{max_prefix} ({limit}) "
-                        "can be probed in one call: split it into smaller subnets"]}
+            {
+                "subnet": [
+                    f"{network} has {network.num_addresses} addresses; at most /{max_prefix} ({limit}) "
+                    "can be probed in one call: split it into smaller subnets"
+                ]
+            }
         )
     return network
 
@@ -236,7 +242,9 @@ def _device_details(*, device_url: str, username: str, password: str | None, tim
         timeout=timeout,
     )
     info = client.device_info()
-    rtsp_urls = [{"profile": name, "url": url} for name, url in client.stream_uris()] if client.capabilities.media else []
+    rtsp_urls = (
+        [{"profile": name, "url": url} for name, url in client.stream_uris()] if client.capabilities.media else []
+    )
     return {
         "manufacturer": info.manufacturer,
         "model": info.model,
@@ -329,6 +337,9 @@ def onvif_discover(
     devices = [_device_entry(m, details.get(m.epr)) for m in matches]
     logger.info(
         "discovery of %s: %d device(s) in %.1f s (multicast on %d interface(s))",
-        network, len(devices), time.monotonic() - started, len(interfaces),
+        network,
+        len(devices),
+        time.monotonic() - started,
+        len(interfaces),
     )
     return {"devices": devices, "count": len(devices)}

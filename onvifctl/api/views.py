@@ -138,4 +138,3 @@ class DiscoverView(APIView):
                 password=data.get("password") or None,
             )
         )
-

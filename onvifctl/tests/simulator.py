@@ -43,8 +43,15 @@ class Call:
 class DeviceSimulator:
     """Start with ``start()`` (or as a context manager); ``url`` is its device service address."""
 
-    def __init__(self, *, username: str = "admin", password: str = "secret", manufacturer: str = "Simulated",
-                 model: str = "SIM-PTZ-1", serial_number: str = "SIM-0001"):
+    def __init__(
+        self,
+        *,
+        username: str = "admin",
+        password: str = "secret",
+        manufacturer: str = "Simulated",
+        model: str = "SIM-PTZ-1",
+        serial_number: str = "SIM-0001",
+    ):
         self.username = username
         self.password = password
         self.manufacturer = manufacturer

@@ -398,11 +398,26 @@ def test_the_automatic_stop_falls_back_too(api_client, onvif_camera, device, set
 @pytest.mark.parametrize(
     "body,detail",
     [
-        ({"command": "spin", "value": 0.5, "speed": 0.5}, "Invalid PTZ command 'spin': use one of pan, tilt, zoom, stop"),
-        ({"command": "pan", "value": 1.5, "speed": 0.5}, "PTZ value 1.5 is out of range: it must be between -1.0 and 1.0"),
-        ({"command": "pan", "value": -1.01, "speed": 0.5}, "PTZ value -1.01 is out of range: it must be between -1.0 and 1.0"),
-        ({"command": "tilt", "value": 0.5, "speed": 1.2}, "PTZ speed 1.2 is out of range: it must be between 0.0 and 1.0"),
-        ({"command": "zoom", "value": 0.5, "speed": -0.1}, "PTZ speed -0.1 is out of range: it must be between 0.0 and 1.0"),
+        (
+            {"command": "spin", "value": 0.5, "speed": 0.5},
+            "Invalid PTZ command 'spin': use one of pan, tilt, zoom, stop",
+        ),
+        (
+            {"command": "pan", "value": 1.5, "speed": 0.5},
+            "PTZ value 1.5 is out of range: it must be between -1.0 and 1.0",
+        ),
+        (
+            {"command": "pan", "value": -1.01, "speed": 0.5},
+            "PTZ value -1.01 is out of range: it must be between -1.0 and 1.0",
+        ),
+        (
+            {"command": "tilt", "value": 0.5, "speed": 1.2},
+            "PTZ speed 1.2 is out of range: it must be between 0.0 and 1.0",
+        ),
+        (
+            {"command": "zoom", "value": 0.5, "speed": -0.1},
+            "PTZ speed -0.1 is out of range: it must be between 0.0 and 1.0",
+        ),
     ],
 )
 def test_invalid_command_value_or_speed_is_400(api_client, onvif_camera, device, body, detail):
@@ -555,8 +570,12 @@ def test_a_second_simulator_is_independent(api_client, db):
     with DeviceSimulator() as first, DeviceSimulator() as second:
         for camera_id, sim in (("cam_a", first), ("cam_b", second)):
             CameraFactory(
-                id=camera_id, ingestion_mode="onvif", rtsp_url="rtsp://127.0.0.1/x", rtsp_username="admin",
-                rtsp_password="secret", onvif_url=sim.url,
+                id=camera_id,
+                ingestion_mode="onvif",
+                rtsp_url="rtsp://127.0.0.1/x",
+                rtsp_username="admin",
+                rtsp_password="secret",
+                onvif_url=sim.url,
             )
         assert ptz(api_client, "cam_a", {"command": "pan", "value": 1, "speed": 1}).status_code == 200
         assert ptz(api_client, "cam_b", {"command": "tilt", "value": 1, "speed": 1}).status_code == 200

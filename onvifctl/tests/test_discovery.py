@@ -20,7 +20,7 @@ DISCOVER = "/api/cameras/onvif/discover"
 @pytest.fixture(autouse=True)
 def discovery_settings(settings, responder):
     settings.NEM_ONVIF_DISCOVERY_PORT = responder.port
-    settings.NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS = 1.0
+    settings.NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS = 2.0
     settings.NEM_RATE_LIMIT_DISCOVERY = "100/m"
 
 
@@ -28,8 +28,9 @@ def discover(api_client, **body):
     return api_client.post(DISCOVER, {"timeout": 1, **body}, format="json")
 
 
-def full_entry(sim: DeviceSimulator, model: str = "SIM-PTZ-1", manufacturer: str = "Simulated",
-               serial: str = "SIM-0001") -> dict:
+def full_entry(
+    sim: DeviceSimulator, model: str = "SIM-PTZ-1", manufacturer: str = "Simulated", serial: str = "SIM-0001"
+) -> dict:
     return {
         "device_url": sim.url,
         "ip": "127.0.0.1",
@@ -50,7 +51,11 @@ def full_entry(sim: DeviceSimulator, model: str = "SIM-PTZ-1", manufacturer: str
 def test_without_credentials_devices_carry_what_their_scopes_say(api_client, responder, device):
     responder.announce(
         [device.url],
-        ["onvif://www.onvif.org/hardware/SIM-PTZ-1", "onvif://www.onvif.org/name/Porch", "onvif://www.onvif.org/Profile/Streaming"],
+        [
+            "onvif://www.onvif.org/hardware/SIM-PTZ-1",
+            "onvif://www.onvif.org/name/Porch",
+            "onvif://www.onvif.org/Profile/Streaming",
+        ],
     )
 
     response = discover(api_client, subnet="127.0.0.1/32")
@@ -81,7 +86,7 @@ def test_with_credentials_each_device_is_described_in_full(api_client, responder
     responder.announce([device.url])
     responder.announce([other_device.url])
 
-    response = discover(api_client, subnet="127.0.0.1/32", username="admin", password="secret")
+    response = discover(api_client, subnet="127.0.0.1/32", timeout=4, username="admin", password="secret")
 
     assert response.status_code == 200
     devices = sorted(response.json()["devices"], key=lambda d: d["port"])
@@ -94,11 +99,11 @@ def test_with_credentials_each_device_is_described_in_full(api_client, responder
 
 
 def test_a_slow_device_does_not_stall_the_others(api_client, responder, device, other_device):
-    other_device.slow_seconds = 30  # far beyond the per-device bound (1 s) and the call (3 s)
+    other_device.slow_seconds = 30  # far beyond the per-device bound (2 s) and the call (4 s)
     responder.announce([device.url])
     responder.announce([other_device.url], ["onvif://www.onvif.org/hardware/OTHER-2"])
 
-    response = discover(api_client, subnet="127.0.0.1/32", timeout=3, username="admin", password="secret")
+    response = discover(api_client, subnet="127.0.0.1/32", timeout=4, username="admin", password="secret")
 
     assert response.status_code == 200
     by_port = {d["port"]: d for d in response.json()["devices"]}
@@ -182,8 +187,12 @@ def test_multicast_stays_off_for_a_loopback_subnet_even_when_enabled(api_client,
 @pytest.mark.parametrize(
     "body,field,message",
     [
-        ({"subnet": "10.0.0.0/21"}, "subnet", "10.0.0.0/21 has 2048 addresses; at most /22 (1024) can be probed "
-         "in one call: split it into smaller subnets"),
+        (
+            {"subnet": "10.0.0.0/21"},
+            "subnet",
+            "10.0.0.0/21 has 2048 addresses; at most /22 (1024) can be probed "
+            "in one call: split it into smaller subnets",
+        ),
         ({"subnet": "not-a-subnet"}, "subnet", "'not-a-subnet' is not a subnet in CIDR notation, e.g. 192.168.1.0/24"),
         ({"subnet": "127.0.0.1/32", "timeout": 0}, "timeout", "Ensure this value is greater than or equal to 1."),
         ({"subnet": "127.0.0.1/32", "timeout": 61}, "timeout", "Ensure this value is less than or equal to 60."),
