@@ -424,6 +424,13 @@ def _rereference_current_view(change: SceneChange) -> None:
 # ---------------------------------------------------------------- list
 
 
+def _parse_timestamp(value: str) -> dt.datetime | None:
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class SceneChangePage:
     items: list[SceneChange]
@@ -435,12 +442,17 @@ class SceneChangePage:
 def scenechange_page(*, camera_id: str, acknowledged: bool | None, limit: int, cursor: str | None) -> SceneChangePage:
     """One page of a camera's scene changes, newest first. The cursor is a keyset over
     (detected_at, id), so rows with the same detected_at are neither skipped nor repeated, and
-    ``total`` counts every change that matches the filter, not just this page."""
+    ``total`` counts every change that matches the filter, not just this page. A bare ISO 8601
+    timestamp (the earlier system's cursor) is still accepted: changes detected before it."""
     queryset = SceneChange.objects.filter(camera_id=camera_id).for_api()
     if acknowledged is not None:
         queryset = queryset.filter(acknowledged=acknowledged)
     total = queryset.count()
-    if cursor:
+    legacy = _parse_timestamp(cursor.replace(" ", "+")) if cursor else None  # "+" arrives as " " when unencoded
+    if legacy is not None and timezone.is_aware(legacy):
+        # The earlier system's cursor: a bare detected_at ("changes before this instant").
+        queryset = queryset.filter(detected_at__lt=legacy)
+    elif cursor:
         detected_raw, last_id = decode_cursor(cursor, 2)
         detected_at = parse_datetime(detected_raw) if isinstance(detected_raw, str) else None
         if detected_at is None or not isinstance(last_id, int) or timezone.is_naive(detected_at):

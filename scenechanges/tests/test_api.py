@@ -91,6 +91,15 @@ def test_cursor_returns_each_change_exactly_once_with_equal_detected_at(api_clie
     assert len(seen) == len(set(seen)) == 9 and set(seen) == ids
 
 
+def test_a_bare_timestamp_cursor_lists_older_changes(api_client, camera):
+    """The earlier system's cursor (a detected_at) still works: changes detected before it."""
+    SceneChangeFactory(camera=camera, detected_at=T0)
+    older = SceneChangeFactory(camera=camera, detected_at=T0 - dt.timedelta(minutes=1))
+    for cursor in ("2026-01-23T12:00:00Z", "2026-01-23T12:00:00+00:00"):
+        body = api_client.get(LIST.format("front_door"), {"cursor": cursor}).json()
+        assert [c["id"] for c in body["scene_changes"]] == [older.pk]
+
+
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "abc"])
 def test_bad_limit_is_422(api_client, camera, limit):
     response = api_client.get(LIST.format("front_door"), {"limit": limit})
