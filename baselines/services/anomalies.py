@@ -5,7 +5,8 @@ compared with its slot's expectation lambda (class slot: the class's weighted me
 of day; activity slot: the weighted mean at that weekday and hour), under X ~ Poisson(lambda):
 
 - surge: ``anomaly_score = 1 - P(X >= x)``; flagged when P(X >= x) is smaller than the one-sided
-  tail of a ``threshold_stdev``-sigma normal event (k = 2: p < 0.0228, so score > 0.9772);
+  tail of a ``threshold_stdev``-sigma normal event (default k = 3: p < 0.00135, so score > 0.99865;
+  k = 2: p < 0.0228);
 - absence (all activity only): nothing in an hour whose expectation makes an empty hour that
   improbable (``anomaly_score = 1 - P(X = 0) = 1 - exp(-lambda)``). A busy slot gone silent is
   what a dead, blinded or unplugged camera looks like.

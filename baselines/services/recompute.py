@@ -57,31 +57,45 @@ class RecomputeResult:
     learning_complete: bool = False
 
 
-def hourly_rollup(*, camera: Camera, start: dt.datetime, end: dt.datetime) -> tuple[list, dict]:
-    """Rebuild the camera's hourly rows for the local hours in [start, end).
-
-    Returns ``(keys, counts)``: the hour keys, oldest first, and ``{(key, class): count}``.
-    """
-    tz = camera_zone(camera)
-    keys = hour_keys(start, end, tz)
-    counts: dict[tuple[dt.datetime, str], int] = {}
+def hourly_aggregate(*, camera_ids: list[str], tz, start: dt.datetime, end: dt.datetime) -> dict[str, dict]:
+    """Detections per (camera, local hour, class) in [start, end) for cameras on one clock: a
+    single SQL GROUP BY, so the table is read once however many cameras there are."""
+    out: dict[str, dict] = {camera_id: {} for camera_id in camera_ids}
     rows = (
-        Detection.objects.filter(camera_id=camera.pk, detected_at__gte=start, detected_at__lt=end)
+        Detection.objects.filter(camera_id__in=camera_ids, detected_at__gte=start, detected_at__lt=end)
         .annotate(key=TruncHour("detected_at", tzinfo=tz))
-        .values_list("key", "object_type")
+        .values_list("camera_id", "key", "object_type")
         .annotate(n=Count("id"))
         .order_by()
     )
-    for key, object_type, n in rows:
-        counts[(key, object_type)] = n
+    for camera_id, key, object_type, n in rows:
+        out[camera_id][(key, object_type)] = n
+    return out
+
+
+def hourly_rollup(
+    *, camera: Camera, start: dt.datetime, end: dt.datetime, aggregated: dict | None = None
+) -> tuple[list, dict]:
+    """Rebuild the camera's hourly rows for the local hours in [start, end).
+
+    ``aggregated``: this camera's ``hourly_aggregate`` over a range covering [start, end), when
+    the caller already ran it for several cameras. Returns ``(keys, counts)``: the hour keys,
+    oldest first, and ``{(key, class): count}``.
+    """
+    tz = camera_zone(camera)
+    keys = hour_keys(start, end, tz)
+    if aggregated is None:
+        counts = hourly_aggregate(camera_ids=[camera.pk], tz=tz, start=start, end=end)[camera.pk]
+    else:
+        counts = {item: n for item, n in aggregated.items() if start <= item[0] < end}
     totals: dict[dt.datetime, int] = defaultdict(int)
     for (key, _), n in counts.items():
         totals[key] += n
 
     existing = dict(
-        HourlyCount.objects.filter(camera_id=camera.pk, hour_start__gte=start, hour_start__lt=end).values_list(
-            "hour_start", "count"
-        )
+        HourlyCount.objects.filter(camera_id=camera.pk, hour_start__gte=start, hour_start__lt=end)
+        .order_by()  # the default ordering would join and sort by the camera's ordering
+        .values_list("hour_start", "count")
     )
     changed = [
         HourlyCount(camera_id=camera.pk, hour_start=key, day_of_week=key.weekday(), hour=key.hour, count=totals[key])
@@ -101,7 +115,9 @@ def hourly_rollup(*, camera: Camera, start: dt.datetime, end: dt.datetime) -> tu
         (key, object_type): (pk, n)
         for pk, key, object_type, n in HourlyClassCount.objects.filter(
             camera_id=camera.pk, hour_start__gte=start, hour_start__lt=end
-        ).values_list("pk", "hour_start", "object_type", "count")
+        )
+        .order_by()
+        .values_list("pk", "hour_start", "object_type", "count")
     }
     stale = [pk for item, (pk, _) in existing_classes.items() if item not in counts]
     if stale:
@@ -158,7 +174,9 @@ def _release(camera_id: str, field: str, **done) -> None:
     BaselineState.all_objects.filter(camera_id=camera_id).update(**{field: None}, **done)
 
 
-def baseline_recompute(*, camera_id: str, now: dt.datetime | None = None) -> RecomputeResult:
+def baseline_recompute(
+    *, camera_id: str, now: dt.datetime | None = None, aggregated: dict | None = None
+) -> RecomputeResult:
     """Rebuild one camera's hourly counts, activity slots and class slots from raw detections.
 
     1. Re-check the camera is live (a trashed camera is skipped quietly).
@@ -178,14 +196,14 @@ def baseline_recompute(*, camera_id: str, now: dt.datetime | None = None) -> Rec
         logger.info("baseline recompute skipped: camera %s is being recomputed", camera_id)
         return RecomputeResult(camera_id=camera_id, skipped="busy")
     try:
-        result = _recompute(camera=camera, state=state, now=now)
+        result = _recompute(camera=camera, state=state, now=now, aggregated=aggregated)
     finally:
         _release(camera_id, "recompute_claimed_at")
     return result
 
 
 @transaction.atomic
-def _recompute(*, camera: Camera, state: BaselineState, now: dt.datetime) -> RecomputeResult:
+def _recompute(*, camera: Camera, state: BaselineState, now: dt.datetime, aggregated: dict | None) -> RecomputeResult:
     config = effective_config(state)
     tz = camera_zone(camera)
     window_end = hour_floor(now, tz)
@@ -195,7 +213,7 @@ def _recompute(*, camera: Camera, state: BaselineState, now: dt.datetime) -> Rec
     # Rows from before the window (or the reset) no longer matter.
     HourlyCount.all_objects.filter(camera_id=camera.pk, hour_start__lt=start).delete()
     HourlyClassCount.all_objects.filter(camera_id=camera.pk, hour_start__lt=start).delete()
-    keys, counts = hourly_rollup(camera=camera, start=start, end=window_end)
+    keys, counts = hourly_rollup(camera=camera, start=start, end=window_end, aggregated=aggregated)
 
     weights = {key: config.decay_factor ** weeks_old(key, window_end) for key in keys}
     totals: dict[dt.datetime, int] = defaultdict(int)
@@ -270,6 +288,20 @@ def _recompute(*, camera: Camera, state: BaselineState, now: dt.datetime) -> Rec
 
 
 def baseline_recompute_all(*, now: dt.datetime | None = None) -> list[RecomputeResult]:
-    """Recompute every live camera in turn (the command without ``--camera``)."""
-    ids = list(Camera.objects.order_by("pk").values_list("pk", flat=True))
-    return [baseline_recompute(camera_id=camera_id, now=now) for camera_id in ids]
+    """Recompute every live camera (the command without ``--camera``). Cameras on the same clock
+    share one aggregation over the widest window (each camera then keeps its own hours), so the
+    detections table is read once per time zone rather than once per camera."""
+    now = now or timezone.now()
+    by_zone: dict[str, list[Camera]] = defaultdict(list)
+    for camera in Camera.objects.order_by("pk"):
+        by_zone[str(camera_zone(camera))].append(camera)
+    window_days = effective_config(None).window_days
+    results = []
+    for cameras in by_zone.values():
+        tz = camera_zone(cameras[0])
+        end = hour_floor(now, tz)
+        aggregated = hourly_aggregate(
+            camera_ids=[c.pk for c in cameras], tz=tz, start=end - dt.timedelta(days=window_days), end=end
+        )
+        results += [baseline_recompute(camera_id=c.pk, now=now, aggregated=aggregated[c.pk]) for c in cameras]
+    return results

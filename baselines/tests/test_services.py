@@ -185,3 +185,25 @@ def test_recompute_skips_a_busy_camera_and_a_trashed_one(small_window, old_camer
     assert BaselineState.objects.get(camera=old_camera).recompute_claimed_at is None
     camera_soft_delete(camera_id=old_camera.pk, actor="test")
     assert baseline_recompute(camera_id=old_camera.pk, now=NOW).skipped == "not live"
+
+
+def test_recompute_all_shares_one_aggregation_per_zone_and_gives_the_same_rows(small_window, old_camera):
+    from baselines.services import baseline_recompute_all
+
+    ny = CameraFactory(id="porch", timezone="America/New_York", created_at=old_camera.created_at)
+    third = CameraFactory(id="yard", created_at=old_camera.created_at)
+    for camera, n in ((old_camera, 3), (ny, 5), (third, 2)):
+        add_detections(camera, MONDAY_9 - dt.timedelta(days=2, hours=4), n)
+        add_detections(camera, MONDAY_9 - WEEK, n + 1, object_type="car")
+    for camera in (old_camera, ny, third):
+        baseline_recompute(camera_id=camera.pk, now=NOW)
+    one_by_one = [_snapshot(c) for c in (old_camera, ny, third)]
+    ActivitySlot.objects.all().delete()
+    ClassSlot.objects.all().delete()
+    HourlyCount.objects.all().delete()
+    HourlyClassCount.objects.all().delete()
+    results = baseline_recompute_all(now=NOW)
+    assert [r.camera_id for r in results] == ["front_door", "yard", "porch"]  # UTC cameras share a query
+    together = [_snapshot(c) for c in (old_camera, ny, third)]
+    strip = lambda snap: [[row[1:] for row in table] for table in snap]  # noqa: E731 - ids differ
+    assert [strip(s) for s in together] == [strip(s) for s in one_by_one]
