@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponseNotModified
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 from django.utils.module_loading import import_string
 from django_ratelimit.core import get_usage
 from drf_spectacular.types import OpenApiTypes
@@ -17,10 +17,11 @@ from rest_framework.views import APIView
 
 from cameras.api.media_serializers import CameraPathValidationSerializer
 from cameras.media.pathcheck import media_paths_validate
-from cameras.media.snapshot import snapshot_resolve
+from cameras.media.snapshot import snapshot_open, snapshot_resolve
 from nem.schema import problem_responses
 
 MEDIA_RATE_GROUP = "cameras.media"  # one budget per client IP for every media-tier endpoint
+ONE_WRITE_BYTES = 4 * 1024 * 1024  # larger files stream (sendfile where the server has it)
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):
@@ -90,17 +91,26 @@ class CameraSnapshotView(APIView):
         if limited is not None:
             return limited
         snap = snapshot_resolve(camera_id=camera_id)
-        last_modified = int(snap.mtime)
-        headers = {"ETag": snap.etag, "Last-Modified": http_date(last_modified), "Cache-Control": "no-cache"}
-        conditional = get_conditional_response(request._request, etag=snap.etag, last_modified=last_modified)
+        conditional = get_conditional_response(request._request, etag=snap.etag, last_modified=int(snap.mtime))
         if isinstance(conditional, HttpResponseNotModified):
-            for name, value in headers.items():
-                conditional[name] = value
-            return conditional
-        response = FileResponse(snap.open(), content_type=snap.content_type, as_attachment=False, filename=snap.filename)
-        for name, value in headers.items():
-            response[name] = value
-        return response
+            return _with_validators(conditional, snap)
+        snap, fh = snapshot_open(camera_id=camera_id, snap=snap)
+        if snap.stat.st_size <= ONE_WRITE_BYTES:
+            # A typical snapshot is tens to hundreds of KB: one read and one socket write beat
+            # FileResponse's 4 KB chunks (each a separate write on servers without sendfile).
+            with fh:
+                response = HttpResponse(fh.read(), content_type=snap.content_type)
+            response["Content-Disposition"] = content_disposition_header(False, snap.filename)
+        else:
+            response = FileResponse(fh, content_type=snap.content_type, as_attachment=False, filename=snap.filename)
+        return _with_validators(response, snap)
+
+
+def _with_validators(response, snap):
+    response["ETag"] = snap.etag
+    response["Last-Modified"] = http_date(int(snap.mtime))
+    response["Cache-Control"] = "no-cache"  # may be stored, but revalidated: the next image can come any second
+    return response
 
 
 class CameraPathValidationView(APIView):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import uuid
@@ -42,7 +43,14 @@ def image_content_type(name: str) -> str:
 
 
 def media_root() -> Path:
-    return Path(settings.NEM_MEDIA_ROOT).resolve()
+    return _resolved(settings.NEM_MEDIA_ROOT)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(raw: str) -> Path:
+    # The root is an operator's choice, not uploader-controlled: resolving it once per value
+    # saves a realpath walk on every snapshot request.
+    return Path(raw).resolve()
 
 
 def folder_unresolved(folder_path: str) -> Path:
@@ -91,7 +99,8 @@ def directory_problem(path: Path) -> str | None:
 
 def confined_file(folder: Path, rel: str) -> tuple[Path, os.stat_result] | None:
     """``folder/rel`` resolved, if it is a regular file that stays inside both the camera folder
-    and the media root; None otherwise (gone, a directory, or a symlink that leads out)."""
+    and the media root; None otherwise (gone, a directory, or a symlink that leads out).
+    ``folder`` must be a resolved camera folder (``FolderCheck.path``) inside the media root."""
     try:
         resolved = (folder / rel).resolve(strict=True)
         st = os.stat(resolved)
@@ -99,23 +108,21 @@ def confined_file(folder: Path, rel: str) -> tuple[Path, os.stat_result] | None:
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
-    if not (inside(resolved, folder) and inside(resolved, media_root())):
+    if not (inside(resolved, folder) and inside(folder, media_root())):
         return None
     return resolved, st
 
 
-def open_confined(path: Path, root: Path):
-    """Open a file found by ``confined_file`` for reading, refusing a symlink swapped in since
-    the check (O_NOFOLLOW on the last component, the opened file's real path re-checked)."""
+def open_confined(path: Path, expected: os.stat_result):
+    """Open a file found by ``confined_file`` for reading, and make sure it is that file: the last
+    component is opened with O_NOFOLLOW, and the opened file must be the very inode that was
+    checked, so a symlink swapped into the path since the check is refused."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
+        if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (expected.st_dev, expected.st_ino):
             raise FileNotFoundError(path)
-        proc = f"/proc/self/fd/{fd}"
-        if os.path.exists(proc) and not inside(Path(os.path.realpath(proc)), root):
-            raise FileNotFoundError(path)
-        return os.fdopen(fd, "rb"), st
+        return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise

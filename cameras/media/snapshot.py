@@ -11,21 +11,24 @@ folders, so the scanner never mistakes a cached frame for an upload.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
+from django.db import connection
 from rest_framework.exceptions import NotFound
 
 from cameras.media.frames import video_frame_extract
 from cameras.media.paths import atomic_write, confined_file, folder_check, image_content_type, media_kind, open_confined
 from cameras.media.scanner import media_scan_camera
-from cameras.models import IngestionRecord
-from cameras.services import camera_get_live
+from cameras.models import Camera, IngestionRecord
+from cameras.services import camera_get_live, camera_not_found
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ class Snapshot:
     """A file to serve: where it is, what it is, and its validators."""
 
     path: Path
-    root: Path  # the path must stay inside this when opened
+    stat: os.stat_result  # of the file as checked; open() refuses any other file
     content_type: str
     filename: str
     mtime: float
@@ -46,8 +49,7 @@ class Snapshot:
     source: str  # "image" or "video"
 
     def open(self):
-        fh, _ = open_confined(self.path, self.root)
-        return fh
+        return open_confined(self.path, self.stat)
 
 
 def _etag(kind: str, st: os.stat_result) -> str:
@@ -61,7 +63,7 @@ def _image(folder: Path, entries: list) -> Snapshot | None:
             continue
         path, st = found
         return Snapshot(
-            path=path, root=folder, content_type=image_content_type(path.name), filename=path.name,
+            path=path, stat=st, content_type=image_content_type(path.name), filename=path.name,
             mtime=st.st_mtime, etag=_etag("i", st), source="image",
         )
     return None
@@ -94,7 +96,7 @@ def _video(camera_id: str, folder: Path, entries: list) -> tuple[Snapshot | None
             _prune(cache_dir, keep=cached)
         return (
             Snapshot(
-                path=cached, root=cache_dir.resolve(), content_type="image/jpeg", filename=f"{path.stem}.jpg",
+                path=cached, stat=os.stat(cached), content_type="image/jpeg", filename=f"{path.stem}.jpg",
                 mtime=st.st_mtime, etag=_etag("v", st), source="video",
             ),
             True,
@@ -109,25 +111,61 @@ def _prune(cache_dir: Path, *, keep: Path) -> None:
             entry.unlink(missing_ok=True)
 
 
+def _snapshot_state(camera_id: str) -> tuple[str, str | None, list, list] | None:
+    """(folder_path, record folder, recent images, recent videos) of a live camera in one query,
+    or None if there is no live camera with that id.
+
+    Raw SQL because this is the whole per-request cost of the endpoint: the ORM spends ~10x the
+    query's own time building a two-table values query (measured: 0.8 ms against 0.06 ms)."""
+    sql, fields = _state_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [camera_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    folder_path, record_folder, images, videos = row
+    images = fields["recent_images"].from_db_value(images, None, connection) if images is not None else []
+    videos = fields["recent_videos"].from_db_value(videos, None, connection) if videos is not None else []
+    return folder_path, record_folder, images, videos
+
+
+@functools.cache
+def _state_sql() -> tuple[str, dict]:
+    q = connection.ops.quote_name
+    cam, rec = Camera._meta, IngestionRecord._meta
+    fields = {name: rec.get_field(name) for name in ("folder", "recent_images", "recent_videos")}
+    sql = (
+        f"SELECT c.{q(cam.get_field('folder_path').column)}, r.{q(fields['folder'].column)}, "
+        f"r.{q(fields['recent_images'].column)}, r.{q(fields['recent_videos'].column)} "
+        f"FROM {q(cam.db_table)} c LEFT JOIN {q(rec.db_table)} r "
+        f"ON r.{q(rec.get_field('camera').column)} = c.{q(cam.pk.column)} "
+        f"WHERE c.{q(cam.pk.column)} = %s AND c.{q(cam.get_field('deleted_at').column)} IS NULL"
+    )
+    return sql, fields
+
+
 def snapshot_resolve(*, camera_id: str) -> Snapshot:
     """What ``GET /api/cameras/{id}/snapshot`` serves, or the contract's 404 problem."""
-    camera = camera_get_live(camera_id=camera_id)
-    check = folder_check(camera.folder_path)
+    state = _snapshot_state(camera_id)
+    if state is None:
+        camera_get_live(camera_id=camera_id)  # the contract's 404 for unknown and trashed cameras
+        state = _snapshot_state(camera_id)  # created a moment ago
+        if state is None:
+            raise camera_not_found(camera_id)
+    folder_path, record_folder, images, videos = state
+    check = folder_check(folder_path)
     if not check.usable:
         raise NotFound(FOLDER_MISSING)
     folder = check.path
-    record = IngestionRecord.objects.filter(pk=camera.pk).only("folder", "recent_images", "recent_videos").first()
-    if record is None or record.folder != str(folder):
-        images, videos = _rescan(camera.pk, max_entries=settings.NEM_SNAPSHOT_SCAN_MAX_ENTRIES)
+    rescanned = False
+    if record_folder != str(folder):
+        images, videos = _rescan(camera_id, max_entries=settings.NEM_SNAPSHOT_SCAN_MAX_ENTRIES)
         rescanned = True
-    else:
-        images, videos = record.recent_images, record.recent_videos
-        rescanned = False
     for attempt in range(2):
         snap = _image(folder, images)
         if snap is not None:
             return snap
-        snap, any_video = _video(camera.pk, folder, videos)
+        snap, any_video = _video(camera_id, folder, videos)
         if snap is not None:
             return snap
         if any_video:
@@ -135,8 +173,18 @@ def snapshot_resolve(*, camera_id: str) -> Snapshot:
         if rescanned or not (images or videos) or attempt:
             break
         # Everything the record lists is gone (retention, a manual clean-up): look again once.
-        images, videos = _rescan(camera.pk, max_entries=None)
+        images, videos = _rescan(camera_id, max_entries=None)
     raise NotFound(NOTHING_FOUND)
+
+
+def snapshot_open(*, camera_id: str, snap: Snapshot) -> tuple[Snapshot, BinaryIO]:
+    """Open what ``snapshot_resolve`` found. If it was replaced or removed since (a new upload
+    renamed over it, a pruned frame cache), resolve once more rather than fail."""
+    try:
+        return snap, snap.open()
+    except OSError:
+        snap = snapshot_resolve(camera_id=camera_id)
+        return snap, snap.open()
 
 
 def _rescan(camera_id: str, *, max_entries: int | None) -> tuple[list, list]:

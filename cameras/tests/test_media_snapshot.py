@@ -105,6 +105,22 @@ def test_the_newest_image_by_mtime_is_served_with_its_content_type(cam, folder, 
 
 
 @pytest.mark.django_db
+def test_a_large_image_is_streamed_with_the_same_headers(cam, folder, anon_client, monkeypatch):
+    from cameras.api import media_views
+
+    monkeypatch.setattr(media_views, "ONE_WRITE_BYTES", 100)
+    data = image_bytes(".png", 3)
+    assert len(data) > 100
+    put(folder / "big.png", data, T0)
+    response = anon_client.get(URL)
+    assert response.streaming
+    assert body_of(response) == data
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'inline; filename="big.png"'
+    assert response["ETag"].startswith('"i-')
+
+
+@pytest.mark.django_db
 def test_conditional_requests_get_304_and_a_changed_image_gets_200(cam, folder, anon_client):
     put(folder / "a.jpg", image_bytes(".jpg", 1), T0)
     media_scan()

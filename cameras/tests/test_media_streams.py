@@ -99,7 +99,7 @@ def test_a_grabbed_frame_is_stored_as_a_jpeg_in_the_folder_and_sets_the_camera_o
     assert frames == [("gate", str(stored[0]), dt.datetime.fromtimestamp(stored[0].stat().st_mtime_ns / 1e9, dt.UTC))]
     # The snapshot serves it like an upload.
     response = anon_client.get("/api/cameras/gate/snapshot")
-    assert b"".join(response.streaming_content) == stored[0].read_bytes()
+    assert response.content == stored[0].read_bytes()
     assert PASSWORD not in caplog.text
     assert "p%40ss" not in caplog.text
 
