@@ -204,20 +204,64 @@ def run() -> list[Row]:
         judged = mode == "http"  # the targets are on what a client sees
         target = f"ratio <= {TARGET_RATIO}" if judged else "reported"
         rows += [
-            Row(f"snapshot median {label}, 1,000 files", small, "ms", f"bare Django view {label}, same bytes", bare,
-                "reported", None),
-            Row(f"snapshot median {label}, 10,000 files", mid, "ms", f"snapshot median {label}, 1,000 files", small,
-                target, mid / small <= TARGET_RATIO if judged else None),
-            Row(f"snapshot median {label}, 100,000 files", large, "ms", f"snapshot median {label}, 1,000 files",
-                small, target, large / small <= TARGET_RATIO if judged else None),
-            Row(f"snapshot median {label}, 100,000 files", large, "ms", f"bare Django view {label}, same bytes", bare,
-                target, large / bare <= TARGET_RATIO if judged else None),
-            Row(f"snapshot median {label}, video fallback (cached frame)", video, "ms",
-                f"bare Django view {label}, same bytes", bare, "reported", None),
+            Row(
+                f"snapshot median {label}, 1,000 files",
+                small,
+                "ms",
+                f"bare Django view {label}, same bytes",
+                bare,
+                "reported",
+                None,
+            ),
+            Row(
+                f"snapshot median {label}, 10,000 files",
+                mid,
+                "ms",
+                f"snapshot median {label}, 1,000 files",
+                small,
+                target,
+                mid / small <= TARGET_RATIO if judged else None,
+            ),
+            Row(
+                f"snapshot median {label}, 100,000 files",
+                large,
+                "ms",
+                f"snapshot median {label}, 1,000 files",
+                small,
+                target,
+                large / small <= TARGET_RATIO if judged else None,
+            ),
+            Row(
+                f"snapshot median {label}, 100,000 files",
+                large,
+                "ms",
+                f"bare Django view {label}, same bytes",
+                bare,
+                target,
+                large / bare <= TARGET_RATIO if judged else None,
+            ),
+            Row(
+                f"snapshot median {label}, video fallback (cached frame)",
+                video,
+                "ms",
+                f"bare Django view {label}, same bytes",
+                bare,
+                "reported",
+                None,
+            ),
         ]
     first, again = scan_times[SIZES[-1]]
-    rows.append(Row("incremental scan, 100,000 files, nothing new", again, "ms",
-                    "first scan of the same folder", first, "reported", None))
+    rows.append(
+        Row(
+            "incremental scan, 100,000 files, nothing new",
+            again,
+            "ms",
+            "first scan of the same folder",
+            first,
+            "reported",
+            None,
+        )
+    )
     return rows
 
 

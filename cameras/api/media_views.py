@@ -38,9 +38,7 @@ class FirstRendererNegotiation(BaseContentNegotiation):
 def media_rate_limited(request):
     """The 429 problem (with Retry-After until the window ends) if this client IP spent its
     ``NEM_RATE_LIMIT_MEDIA`` budget; None otherwise. Counts this request."""
-    usage = get_usage(
-        request, group=MEDIA_RATE_GROUP, key="ip", rate=settings.NEM_RATE_LIMIT_MEDIA, increment=True
-    )
+    usage = get_usage(request, group=MEDIA_RATE_GROUP, key="ip", rate=settings.NEM_RATE_LIMIT_MEDIA, increment=True)
     if usage is None or not usage["should_limit"]:
         return None
     request.ratelimit_retry_after = max(1, usage["time_left"])
@@ -77,8 +75,13 @@ class CameraSnapshotView(APIView):
         examples=[
             OpenApiExample(
                 "Folder missing",
-                value={"type": "about:blank", "title": "Not Found", "status": 404,
-                       "detail": "Camera folder does not exist", "instance": "/api/cameras/garage/snapshot"},
+                value={
+                    "type": "about:blank",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "Camera folder does not exist",
+                    "instance": "/api/cameras/garage/snapshot",
+                },
                 response_only=True,
                 status_codes=["404"],
             )

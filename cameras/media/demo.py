@@ -26,11 +26,18 @@ def demo_frame(*, when: dt.datetime, seed: int = 0, size: tuple[int, int] = DEMO
     frame = cv2.add(frame, np.repeat(noise, 3, axis=2))
     x0 = width // 6 + shift
     cv2.rectangle(frame, (x0, horizon - height // 4), (x0 + width // 4, horizon + height // 10), (80, 90, 170), -1)
-    roof = np.array([[x0 - 10, horizon - height // 4], [x0 + width // 8, horizon - height // 2 + 20],
-                     [x0 + width // 4 + 10, horizon - height // 4]], np.int32)
+    roof = np.array(
+        [
+            [x0 - 10, horizon - height // 4],
+            [x0 + width // 8, horizon - height // 2 + 20],
+            [x0 + width // 4 + 10, horizon - height // 4],
+        ],
+        np.int32,
+    )
     cv2.fillPoly(frame, [roof], (40, 40, 110))
-    cv2.rectangle(frame, (x0 + width // 10, horizon - height // 12), (x0 + width // 7, horizon + height // 10),
-                  (30, 60, 90), -1)
+    cv2.rectangle(
+        frame, (x0 + width // 10, horizon - height // 12), (x0 + width // 7, horizon + height // 10), (30, 60, 90), -1
+    )
     tx = int(width * 0.78) + shift
     cv2.rectangle(frame, (tx - 6, horizon - height // 8), (tx + 6, horizon + height // 12), (30, 60, 90), -1)
     cv2.circle(frame, (tx, horizon - height // 5), height // 8, (40, 120, 40), -1)
@@ -55,7 +62,11 @@ _FOURCC = {".mp4": "mp4v", ".avi": "MJPG", ".mkv": "XVID", ".mov": "mp4v"}
 
 
 def demo_video_write(
-    path: pathlib.Path, *, frames: int = 20, fps: float = 10.0, start: dt.datetime | None = None,
+    path: pathlib.Path,
+    *,
+    frames: int = 20,
+    fps: float = 10.0,
+    start: dt.datetime | None = None,
     size: tuple[int, int] = (320, 180),
 ) -> None:
     """A short clip (mp4v in .mp4/.mov, MJPG in .avi, XVID in .mkv: the encoders this OpenCV

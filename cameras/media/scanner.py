@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cameras.cache import camera_list_invalidate
-from cameras.media.paths import IMAGE, VIDEO, OUTSIDE_ROOT, folder_check, inside, media_kind
+from cameras.media.paths import IMAGE, OUTSIDE_ROOT, VIDEO, folder_check, inside, media_kind
 from cameras.media.status import camera_status_check
 from cameras.models import Camera, IngestionMode, IngestionRecord
 from cameras.signals import frame_arrived
@@ -101,7 +101,9 @@ def _join(rel: str, name: str) -> str:
     return f"{rel}/{name}" if rel else name
 
 
-def media_walk(folder: Path, prev_dirs: dict, *, skip: frozenset[Path] = frozenset(), max_entries: int | None = None) -> Walk:
+def media_walk(
+    folder: Path, prev_dirs: dict, *, skip: frozenset[Path] = frozenset(), max_entries: int | None = None
+) -> Walk:
     """List the directories under ``folder`` whose mtime moved since ``prev_dirs``; descend into
     the others through their remembered subdirectory lists. Symlinks are never followed or
     recorded (a link could lead out of the media root), nor are hidden names and the folders of
@@ -393,6 +395,10 @@ def media_scan(*, camera_ids: list[str] | None = None, now: dt.datetime | None =
     report = ScanReport(cameras=results, status_changes=changes)
     logger.info(
         "media scan cameras=%d new_images=%d new_videos=%d errors=%d status_changes=%d",
-        len(results), report.new_images, report.new_videos, report.errors, len(changes),
+        len(results),
+        report.new_images,
+        report.new_videos,
+        report.errors,
+        len(changes),
     )
     return report

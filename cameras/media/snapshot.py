@@ -36,6 +36,7 @@ FOLDER_MISSING = "Camera folder does not exist"
 NOTHING_FOUND = "No snapshot images or video files found for camera"
 EXTRACTION_FAILED = "Video files found but frame extraction failed"
 
+
 @dataclass(frozen=True)
 class Snapshot:
     """A file to serve: where it is, what it is, and its validators."""
@@ -63,8 +64,13 @@ def _image(folder: Path, entries: list) -> Snapshot | None:
             continue
         path, st = found
         return Snapshot(
-            path=path, stat=st, content_type=image_content_type(path.name), filename=path.name,
-            mtime=st.st_mtime, etag=_etag("i", st), source="image",
+            path=path,
+            stat=st,
+            content_type=image_content_type(path.name),
+            filename=path.name,
+            mtime=st.st_mtime,
+            etag=_etag("i", st),
+            source="image",
         )
     return None
 
@@ -96,8 +102,13 @@ def _video(camera_id: str, folder: Path, entries: list) -> tuple[Snapshot | None
             _prune(cache_dir, keep=cached)
         return (
             Snapshot(
-                path=cached, stat=os.stat(cached), content_type="image/jpeg", filename=f"{path.stem}.jpg",
-                mtime=st.st_mtime, etag=_etag("v", st), source="video",
+                path=cached,
+                stat=os.stat(cached),
+                content_type="image/jpeg",
+                filename=f"{path.stem}.jpg",
+                mtime=st.st_mtime,
+                etag=_etag("v", st),
+                source="video",
             ),
             True,
         )

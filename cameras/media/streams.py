@@ -95,7 +95,9 @@ def stream_read_frame(job: GrabJob, *, timeout_ms: int) -> GrabResult:
     # TCP interleaving survives NAT and lossy Wi-Fi; UDP RTP drops make the first frame grey.
     os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
     cap = cv2.VideoCapture(
-        job.url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms]
+        job.url,
+        cv2.CAP_FFMPEG,
+        [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms],
     )
     try:
         if not cap.isOpened():
@@ -198,7 +200,7 @@ def stream_grab_frames(*, camera_ids: list[str] | None = None, now: dt.datetime 
         with ThreadPoolExecutor(max_workers=min(len(jobs), settings.NEM_STREAM_GRAB_CONCURRENCY)) as pool:
             results = list(pool.map(lambda j: stream_read_frame(j, timeout_ms=timeout_ms), jobs))
     moved = False
-    for job, result in zip(jobs, results):
+    for job, result in zip(jobs, results, strict=True):
         try:
             if result.jpeg is None:
                 report.failed[job.camera_id] = result.error

@@ -107,3 +107,20 @@ def test_demo_media_gives_a_working_snapshot_and_a_decodable_video(media, anon_c
     response = anon_client.get("/api/cameras/front_door/snapshot")
     frame = cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
     assert frame.shape == (180, 320, 3)
+
+
+@pytest.mark.django_db
+def test_the_admin_panel_shows_what_ingestion_saw(media, rf):
+    from cameras.media.admin_panel import media_ingestion_panel
+    from cameras.media.scanner import media_scan
+
+    at = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=3)
+    upload(media / "a", "x.jpg", at)
+    camera = CameraFactory(id="a", folder_path=str(media / "a"))
+    assert "Newest image</th><td>none (never)" in media_ingestion_panel(camera, rf.get("/"))
+    media_scan()
+    html = media_ingestion_panel(camera, rf.get("/"))
+    assert f"<td>{media / 'a' / 'x.jpg'} ({at:%Y-%m-%d %H:%M:%S} UTC)</td>" in html
+    assert '<img src="/api/cameras/a/snapshot"' in html
+    missing = CameraFactory(id="b", folder_path=str(media / "b"))
+    assert "(directory does not exist)" in media_ingestion_panel(missing, rf.get("/"))

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from django.utils.http import http_date
 
-from cameras.media.demo import demo_jpeg, demo_video_write
+from cameras.media.demo import demo_video_write
 from cameras.media.scanner import media_scan
 from cameras.models import IngestionRecord
 from cameras.tests.factories import CameraFactory
@@ -82,8 +82,14 @@ def cam(folder):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("newest", "content_type"),
-    [("x.jpg", "image/jpeg"), ("x.jpeg", "image/jpeg"), ("x.png", "image/png"), ("x.gif", "image/gif"),
-     ("X.JPG", "image/jpeg"), ("x.PnG", "image/png")],
+    [
+        ("x.jpg", "image/jpeg"),
+        ("x.jpeg", "image/jpeg"),
+        ("x.png", "image/png"),
+        ("x.gif", "image/gif"),
+        ("X.JPG", "image/jpeg"),
+        ("x.PnG", "image/png"),
+    ],
 )
 def test_the_newest_image_by_mtime_is_served_with_its_content_type(cam, folder, anon_client, newest, content_type):
     for i, name in enumerate(["a.jpg", "b.png", "c.gif", "sub/d.jpeg"]):

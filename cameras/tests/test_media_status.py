@@ -106,10 +106,16 @@ def test_a_folder_outside_the_media_root_is_an_error(media_root, tmp_path, setti
 @pytest.mark.django_db
 def test_a_stream_camera_is_in_error_while_its_last_grab_failed(folder):
     cam = CameraFactory(
-        id="front_door", folder_path=str(folder), created_at=T0, ingestion_mode="rtsp", rtsp_url="rtsp://127.0.0.1/x",
+        id="front_door",
+        folder_path=str(folder),
+        created_at=T0,
+        ingestion_mode="rtsp",
+        rtsp_url="rtsp://127.0.0.1/x",
         last_seen_at=T0,
     )
-    IngestionRecord.objects.create(camera=cam, last_grab_ok_at=T0, last_error="stream did not open", last_error_at=T0 + dt.timedelta(seconds=60))
+    IngestionRecord.objects.create(
+        camera=cam, last_grab_ok_at=T0, last_error="stream did not open", last_error_at=T0 + dt.timedelta(seconds=60)
+    )
     assert camera_status_check(now=T0 + dt.timedelta(seconds=61)).changes == {"front_door": ("online", "error")}
     IngestionRecord.objects.filter(pk=cam.pk).update(last_grab_ok_at=T0 + dt.timedelta(seconds=120))
     Camera.objects.filter(pk=cam.pk).update(last_seen_at=T0 + dt.timedelta(seconds=120))
@@ -120,7 +126,10 @@ def test_a_stream_camera_is_in_error_while_its_last_grab_failed(folder):
 def test_a_stream_cameras_missing_folder_is_not_an_error_before_its_first_grab(media_root, settings):
     settings.NEM_STATUS_OFFLINE_AFTER_SECONDS = 600
     CameraFactory(
-        id="cam", folder_path=str(media_root / "not-yet"), created_at=T0, ingestion_mode="rtsp",
+        id="cam",
+        folder_path=str(media_root / "not-yet"),
+        created_at=T0,
+        ingestion_mode="rtsp",
         rtsp_url="rtsp://127.0.0.1/x",
     )
     assert camera_status_check(now=T0 + dt.timedelta(seconds=1)).changes == {}

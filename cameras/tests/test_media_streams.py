@@ -64,8 +64,14 @@ def stream_settings(media_root, settings, tmp_path):
 
 def stream_camera(media_root, url, *, password=PASSWORD, **kwargs):
     return CameraFactory(
-        id="gate", name="Gate", folder_path=str(media_root / "gate"), ingestion_mode=kwargs.pop("mode", "rtsp"),
-        rtsp_url=url, rtsp_username=USERNAME, rtsp_password=password, **{"status": "offline", **kwargs},
+        id="gate",
+        name="Gate",
+        folder_path=str(media_root / "gate"),
+        ingestion_mode=kwargs.pop("mode", "rtsp"),
+        rtsp_url=url,
+        rtsp_username=USERNAME,
+        rtsp_password=password,
+        **{"status": "offline", **kwargs},
     )
 
 
@@ -165,8 +171,13 @@ def test_a_folder_outside_the_media_root_is_an_error_without_connecting(stream_s
 @pytest.mark.django_db
 def test_ftp_and_trashed_cameras_are_not_grabbed(stream_settings, media_root):
     CameraFactory(id="ftp", folder_path=str(media_root / "ftp"))
-    CameraFactory(id="old", folder_path=str(media_root / "old"), ingestion_mode="rtsp",
-                  rtsp_url="rtsp://127.0.0.1:1/x", deleted_at=NOW)
+    CameraFactory(
+        id="old",
+        folder_path=str(media_root / "old"),
+        ingestion_mode="rtsp",
+        rtsp_url="rtsp://127.0.0.1:1/x",
+        deleted_at=NOW,
+    )
     report = stream_grab_frames(now=NOW)
     assert (report.grabbed, report.failed, report.skipped) == ([], {}, [])
 
@@ -176,8 +187,12 @@ def test_ftp_and_trashed_cameras_are_not_grabbed(stream_settings, media_root):
 @pytest.mark.django_db
 def test_the_grab_frames_command_grabs_one_camera(rtsp_peer, stream_settings, media_root):
     stream_camera(media_root, rtsp_peer.url)
-    CameraFactory(id="other", folder_path=str(media_root / "other"), ingestion_mode="rtsp",
-                  rtsp_url=f"rtsp://127.0.0.1:{closed_port()}/x")
+    CameraFactory(
+        id="other",
+        folder_path=str(media_root / "other"),
+        ingestion_mode="rtsp",
+        rtsp_url=f"rtsp://127.0.0.1:{closed_port()}/x",
+    )
     from io import StringIO
 
     out = StringIO()
