@@ -133,6 +133,12 @@ else:
     RATELIMIT_USE_CACHE = "ratelimit"
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "nem.errors.ratelimited_view"
+# The limiter's counters live in the cache, which ignores Redis errors: without this, a Redis
+# outage would read as "over the limit" and refuse every snapshot.
+RATELIMIT_FAIL_OPEN = True
+# Behind a reverse proxy, set this to the header carrying the client address (e.g. HTTP_X_REAL_IP),
+# or every client shares the proxy's budget.
+RATELIMIT_IP_META_KEY = env.str("NEM_RATELIMIT_IP_META_KEY", default="") or None
 
 # AUTH
 AUTH_PASSWORD_VALIDATORS = [
