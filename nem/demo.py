@@ -3,27 +3,21 @@ scene change, so every screen and endpoint shows something on a fresh clone."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from django.conf import settings
 
+from baselines.demo import baselines_demo_seed
 from cameras.cache import camera_list_invalidate
+from cameras.media.demo import demo_media_write
 from cameras.models import Camera
+from scenechanges.demo import scenechanges_demo_seed
 
 DEMO_CAMERAS = [
     ("front_door", "Front Door Camera"),
     ("driveway", "Driveway Camera"),
     ("backyard", "Backyard Camera"),
 ]
-
-
-def _step(dotted: str):
-    module, _, func = dotted.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module), func)
-    except (ImportError, AttributeError):
-        return None
 
 
 def demo_seed() -> list[str]:
@@ -38,15 +32,10 @@ def demo_seed() -> list[str]:
         folder.mkdir(parents=True, exist_ok=True)
         Camera.objects.create(id=camera_id, name=name, folder_path=str(folder))
         created.append(camera_id)
-        write_media = _step("cameras.media.demo.demo_media_write")
-        if write_media:
-            write_media(folder)
+        demo_media_write(folder)
     if created:
-        seed_baselines = _step("baselines.demo.baselines_demo_seed")
-        if seed_baselines:
-            seed_baselines(camera_ids=created)
-        seed_scene = _step("scenechanges.demo.scenechanges_demo_seed")
-        if seed_scene and "backyard" in created:
-            seed_scene(camera_id="backyard", folder=root / "backyard")
+        baselines_demo_seed(camera_ids=created)
+        if "backyard" in created:
+            scenechanges_demo_seed(camera_id="backyard", folder=root / "backyard")
         camera_list_invalidate()
     return created
