@@ -42,7 +42,10 @@ class Detection(SoftDeleteModel):
 class Event(SoftDeleteModel):
     """Detections of one camera less than 90 s apart, as one episode of activity."""
 
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="events")
+    # No index of its own: the (camera, ...) index or unique constraint below covers it.
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
     detection_count = models.PositiveIntegerField(default=0)
@@ -81,7 +84,10 @@ class HourlyCount(SoftDeleteModel):
     hour began; ``day_of_week`` (0 = Monday) and ``hour`` are that hour on the camera's clock.
     Derived data, rebuilt from detections by every recompute."""
 
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="hourly_counts")
+    # No index of its own: the (camera, ...) index or unique constraint below covers it.
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.CASCADE, related_name="hourly_counts", db_index=False
+    )
     hour_start = models.DateTimeField()
     day_of_week = models.PositiveSmallIntegerField()
     hour = models.PositiveSmallIntegerField()
@@ -102,7 +108,10 @@ class HourlyClassCount(SoftDeleteModel):
     detection of the class have a row; a class's zero hours are the camera's ``HourlyCount``
     hours without a row here (keeps the table ~classes times smaller). Derived data."""
 
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="hourly_class_counts")
+    # No index of its own: the (camera, ...) index or unique constraint below covers it.
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.CASCADE, related_name="hourly_class_counts", db_index=False
+    )
     hour_start = models.DateTimeField()
     object_type = models.CharField(max_length=64)
     day_of_week = models.PositiveSmallIntegerField()
@@ -126,7 +135,10 @@ class ActivitySlot(SoftDeleteModel):
     exponentially weighted mean and standard deviation of detections per hour over the window,
     and how many hours were observed. Rebuilt by every recompute (all 168 slots)."""
 
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="activity_slots")
+    # No index of its own: the (camera, ...) index or unique constraint below covers it.
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.CASCADE, related_name="activity_slots", db_index=False
+    )
     day_of_week = models.PositiveSmallIntegerField()
     hour = models.PositiveSmallIntegerField()
     avg_count = models.FloatField(default=0.0)
@@ -151,7 +163,10 @@ class ClassSlot(SoftDeleteModel):
     weekday): weighted mean detections of that class per hour (``frequency``), its weighted std,
     the hours observed and the detections counted. Rebuilt by every recompute."""
 
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="class_slots")
+    # No index of its own: the (camera, ...) index or unique constraint below covers it.
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.CASCADE, related_name="class_slots", db_index=False
+    )
     object_type = models.CharField(max_length=64)
     hour = models.PositiveSmallIntegerField()
     frequency = models.FloatField(default=0.0)

@@ -17,15 +17,17 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 from rest_framework.exceptions import ValidationError
 
 from baselines.models import Detection, DetectionBatch, Event
@@ -54,8 +56,9 @@ class IngestResult:
     replayed: bool = False
 
 
-@dataclass(frozen=True)
-class DetectionRow:
+class DetectionRow(NamedTuple):
+    """One checked detection (a tuple: a batch builds a thousand of them)."""
+
     camera_id: str
     detected_at: dt.datetime
     object_type: str
@@ -67,8 +70,11 @@ class DetectionRow:
     file_path: str = ""
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def _has_control(value: str) -> bool:
-    return any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    return _CONTROL.search(value) is not None
 
 
 def _number(value, *, lo: float | None = None, hi: float | None = None) -> tuple[float | None, str | None]:
@@ -84,7 +90,55 @@ def _number(value, *, lo: float | None = None, hi: float | None = None) -> tuple
     return value, None
 
 
+_FIELD_SET = frozenset(ITEM_FIELDS)
+_BBOX = ("bbox_x", "bbox_y", "bbox_width", "bbox_height")
+
+
 def _item(index: int, item, now: dt.datetime, errors: dict[str, list[str]]) -> DetectionRow | None:
+    """One checked item, or None with its problems added to ``errors``. The well-formed item
+    (the bulk of every batch) takes a short path of plain type checks; anything unusual goes
+    through ``_item_errors`` for the precise messages."""
+    if type(item) is dict and item.keys() <= _FIELD_SET:
+        camera_id = item.get("camera_id")
+        detected_at = item.get("detected_at")
+        object_type = item.get("object_type")
+        confidence = item.get("confidence")
+        file_path = item.get("file_path")
+        if (
+            type(camera_id) is str
+            and camera_id.strip()
+            and type(detected_at) is str
+            and type(object_type) is str
+            and type(confidence) in (float, int)
+            and 0.0 <= confidence <= 1.0
+            and (file_path is None or (type(file_path) is str and len(file_path) <= 1000 and not _has_control(file_path)))
+        ):
+            try:
+                moment = dt.datetime.fromisoformat(detected_at)
+            except ValueError:
+                moment = None
+            kind = object_type.strip().lower()
+            bbox = [item.get(name) for name in _BBOX]
+            if (
+                moment is not None
+                and moment.tzinfo is not None
+                and moment <= now + FUTURE_TOLERANCE
+                and kind
+                and len(kind) <= 64
+                and not _has_control(kind)
+                and all(v is None or (type(v) in (float, int) and math.isfinite(v)) for v in bbox)
+                and (bbox[2] is None or bbox[2] >= 0)
+                and (bbox[3] is None or bbox[3] >= 0)
+            ):
+                return DetectionRow(
+                    camera_id, moment, kind, float(confidence),
+                    *(None if v is None else float(v) for v in bbox),
+                    file_path or "",
+                )
+    return _item_errors(index, item, now, errors)
+
+
+def _item_errors(index: int, item, now: dt.datetime, errors: dict[str, list[str]]) -> DetectionRow | None:
     prefix = f"detections.{index}"
     if not isinstance(item, dict):
         errors[prefix] = ["must be an object"]
@@ -242,13 +296,48 @@ def detections_ingest(*, payload, idempotency_key: str | None = None, now: dt.da
 DETECTION_COLUMNS = ITEM_FIELDS[1:]
 
 
+def _copy_field(value) -> str:
+    """One value in COPY's text format: NULL as \\N, backslash and separators escaped."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return value
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return repr(value)
+
+
 def _copy_rows(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    """COPY rows into a table on PostgreSQL, inside the caller's transaction. Building 1,000 model
-    instances and preparing their parameters costs more than the insert itself."""
+    """COPY rows into a table on PostgreSQL, inside the caller's transaction, formatted here as
+    one text buffer: building 1,000 model instances and preparing their parameters costs more
+    than the insert itself, and psycopg's per-row ``write_row`` costs about as much again."""
+    _copy_text(table, columns, "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows))
+
+
+def _copy_text(table: str, columns: tuple[str, ...], text: str) -> None:
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(text.encode())
+
+
+def _text(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return _copy_field(value)
+    return value
+
+
+def _detection_line(row: DetectionRow) -> str:
+    """A detection row's columns up to file_path in COPY text format (the hot path of ingest:
+    one f-string per row rather than one call per value)."""
+    camera_id, at, kind, confidence, x, y, width, height, file_path = row
+    if x is None or y is None or width is None or height is None:
+        x, y, width, height = (_copy_field(v) for v in (x, y, width, height))
+    return (
+        f"{_text(camera_id)}\t{at.isoformat()}\t{_text(kind)}\t{confidence!r}\t{x!s}\t{y!s}\t{width!s}\t"
+        f"{height!s}\t{_text(file_path)}"
+    )
 
 
 def detections_insert(*, rows: list[DetectionRow]) -> int:
@@ -256,31 +345,15 @@ def detections_insert(*, rows: list[DetectionRow]) -> int:
     and the camera locks). Also used by the demo seeder."""
     if connection.vendor == "postgresql":
         now = timezone.now()
-        _copy_rows(
+        tail = f"\t{now.isoformat()}\t\n"
+        _copy_text(
             Detection._meta.db_table,
             ("camera_id", *DETECTION_COLUMNS, "created_at", "deleted_by"),
-            (
-                (r.camera_id, r.detected_at, r.object_type, r.confidence, r.bbox_x, r.bbox_y, r.bbox_width,
-                 r.bbox_height, r.file_path, now, "")
-                for r in rows
-            ),
+            "".join(_detection_line(row) + tail for row in rows),
         )
     else:
         Detection.objects.bulk_create(
-            [
-                Detection(
-                    camera_id=row.camera_id,
-                    detected_at=row.detected_at,
-                    object_type=row.object_type,
-                    confidence=row.confidence,
-                    bbox_x=row.bbox_x,
-                    bbox_y=row.bbox_y,
-                    bbox_width=row.bbox_width,
-                    bbox_height=row.bbox_height,
-                    file_path=row.file_path,
-                )
-                for row in rows
-            ],
+            [Detection(**row._asdict()) for row in rows],
             batch_size=MAX_ITEMS,
         )
     points: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
@@ -300,20 +373,27 @@ class _Episode:
     has_new: bool
 
 
-def _episodes(items: Iterable[_Episode], gap: dt.timedelta) -> list[_Episode]:
-    """Sweep intervals sorted by start, joining those less than ``gap`` apart."""
+def _episodes(stored: list[tuple], points: list[tuple[dt.datetime, str]], gap: dt.timedelta) -> list[_Episode]:
+    """Sweep stored events ``(start, end, count, types, id)`` and new points ``(at, class)`` by
+    start, joining those less than ``gap`` apart; only episodes with a new point are returned.
+    Points are plain tuples until they join an episode (a batch has a thousand of them)."""
+    items = sorted([*stored, *((t, t, 1, (kind,), None) for t, kind in points)], key=itemgetter(0))
     merged: list[_Episode] = []
-    for item in sorted(items, key=lambda e: e.start):
-        last = merged[-1] if merged else None
-        if last is not None and item.start - last.end < gap:
-            last.end = max(last.end, item.end)
-            last.count += item.count
-            last.types |= item.types
-            last.event_ids += item.event_ids
-            last.has_new = last.has_new or item.has_new
+    last = None
+    for start, end, count, types, event_id in items:
+        if last is not None and start - last.end < gap:
+            if end > last.end:
+                last.end = end
+            last.count += count
+            last.types.update(types)
+            if event_id is None:
+                last.has_new = True
+            else:
+                last.event_ids.append(event_id)
         else:
-            merged.append(_Episode(item.start, item.end, item.count, set(item.types), list(item.event_ids), item.has_new))
-    return merged
+            last = _Episode(start, end, count, set(types), [] if event_id is None else [event_id], event_id is None)
+            merged.append(last)
+    return [episode for episode in merged if episode.has_new]
 
 
 def events_merge(*, points_by_camera: dict[str, list[tuple[dt.datetime, str]]]) -> None:
@@ -325,50 +405,63 @@ def events_merge(*, points_by_camera: dict[str, list[tuple[dt.datetime, str]]]) 
     Four queries per batch, whatever the number of cameras.
     """
     gap = dt.timedelta(seconds=settings.NEM_EVENT_GAP_SECONDS)
-    condition = Q()
+    windows = []
     for camera_id, points in points_by_camera.items():
         times = [t for t, _ in points]
-        condition |= Q(camera_id=camera_id, ended_at__gt=min(times) - gap, started_at__lt=max(times) + gap)
-    stored: dict[str, list[_Episode]] = defaultdict(list)
-    if condition:
-        for event in Event.objects.filter(condition).only(
-            "id", "camera_id", "started_at", "ended_at", "detection_count", "object_types"
-        ):
-            stored[event.camera_id].append(
-                _Episode(event.started_at, event.ended_at, event.detection_count, set(event.object_types), [event.id], False)
-            )
-    to_create: list[Event] = []
+        windows.append(Q(camera_id=camera_id, ended_at__gt=min(times) - gap, started_at__lt=max(times) + gap))
+    stored: dict[str, list[tuple]] = defaultdict(list)
+    if windows:
+        for event_id, camera_id, started_at, ended_at, count, types in Event.objects.filter(
+            Q(*windows, _connector=Q.OR)
+        ).values_list("id", "camera_id", "started_at", "ended_at", "detection_count", "object_types"):
+            stored[camera_id].append((started_at, ended_at, count, types, event_id))
+    to_create: list[tuple] = []  # (camera_id, started_at, ended_at, detection_count, object_types)
     to_update: list[Event] = []
     to_delete: list[int] = []
     for camera_id, points in points_by_camera.items():
-        fresh = (_Episode(t, t, 1, {kind}, [], True) for t, kind in points)
-        for episode in _episodes([*stored[camera_id], *fresh], gap):
-            if not episode.has_new:
-                continue
-            values = {
-                "started_at": episode.start,
-                "ended_at": episode.end,
-                "detection_count": episode.count,
-                "object_types": sorted(episode.types),
-            }
+        for episode in _episodes(stored[camera_id], points, gap):
+            types = sorted(episode.types)
             if episode.event_ids:
                 keep, *swallowed = sorted(episode.event_ids)
-                to_update.append(Event(id=keep, camera_id=camera_id, **values))
+                to_update.append(
+                    Event(
+                        id=keep, camera_id=camera_id, started_at=episode.start, ended_at=episode.end,
+                        detection_count=episode.count, object_types=types,
+                    )
+                )
                 to_delete += swallowed
             else:
-                to_create.append(Event(camera_id=camera_id, **values))
+                to_create.append((camera_id, episode.start, episode.end, episode.count, types))
     if to_delete:
         Event.all_objects.filter(pk__in=to_delete).delete()
     if to_update:
-        Event.objects.bulk_update(to_update, ["started_at", "ended_at", "detection_count", "object_types"])
+        # Small batches: bulk_update's CASE has one branch per row, so one statement for n rows
+        # costs n x n comparisons (a re-sent hour of detections updates hundreds of events).
+        Event.objects.bulk_update(
+            to_update, ["started_at", "ended_at", "detection_count", "object_types"], batch_size=50
+        )
     if to_create and connection.vendor == "postgresql":
-        _copy_rows(
+        as_json: dict[tuple, str] = {}
+        lines = []
+        for camera_id, start, end, count, types in to_create:
+            key = tuple(types)
+            text = as_json.get(key)
+            if text is None:
+                text = as_json[key] = _copy_field(json.dumps(types))
+            lines.append(f"{_text(camera_id)}\t{start.isoformat()}\t{end.isoformat()}\t{count}\t{text}\t\n")
+        _copy_text(
             Event._meta.db_table,
             ("camera_id", "started_at", "ended_at", "detection_count", "object_types", "deleted_by"),
-            ((e.camera_id, e.started_at, e.ended_at, e.detection_count, Jsonb(e.object_types), "") for e in to_create),
+            "".join(lines),
         )
     elif to_create:
-        Event.objects.bulk_create(to_create, batch_size=MAX_ITEMS)
+        Event.objects.bulk_create(
+            [
+                Event(camera_id=camera_id, started_at=start, ended_at=end, detection_count=count, object_types=types)
+                for camera_id, start, end, count, types in to_create
+            ],
+            batch_size=MAX_ITEMS,
+        )
 
 
 def detection_batches_prune(*, now: dt.datetime | None = None) -> int:

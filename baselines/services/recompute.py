@@ -25,12 +25,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from baselines.models import ActivitySlot, BaselineState, ClassSlot, Detection, HourlyClassCount, HourlyCount
+from baselines.services import rollup_pg
 from baselines.services.clock import camera_zone, hour_ceil, hour_floor, hour_keys, weeks_old
 from baselines.services.config import baseline_state_get, effective_config
 from cameras.models import Camera
@@ -183,27 +184,91 @@ def baseline_recompute(
     2. Claim the camera's recompute (at most one at a time per camera; a busy camera is skipped).
     3. Window: the ``window_days`` days of local hours ending with the last completed hour.
     4. Roll up, compute the slots, upsert all 168 activity slots and 24 slots per class seen
-       (slots of classes no longer seen are deleted), in one transaction.
+       (slots of classes no longer seen are deleted), in one transaction that holds the
+       camera's state row, so a reset either precedes it (and is honoured) or waits for it
+       (and then deletes what it wrote): a reset is never followed by stale slots.
     5. Record learning_complete and, the first time it holds, ``established_at``; release.
+
+    On PostgreSQL steps 3-5 are set-based SQL (``rollup_pg``); elsewhere the portable ORM path.
     """
     now = now or timezone.now()
     camera = Camera.objects.filter(pk=camera_id).first()
     if camera is None:
         logger.info("baseline recompute skipped: camera %s is not live", camera_id)
         return RecomputeResult(camera_id=camera_id, skipped="not live")
-    state = baseline_state_get(camera_id=camera_id)
+    baseline_state_get(camera_id=camera_id)
     if not _claim(camera_id, "recompute_claimed_at", now):
         logger.info("baseline recompute skipped: camera %s is being recomputed", camera_id)
         return RecomputeResult(camera_id=camera_id, skipped="busy")
     try:
-        result = _recompute(camera=camera, state=state, now=now, aggregated=aggregated)
+        if connection.vendor == "postgresql":
+            result = _recompute_sql(cameras=[camera], now=now)[0]
+        else:
+            result = _recompute(camera=camera, now=now, aggregated=aggregated)
     finally:
         _release(camera_id, "recompute_claimed_at")
     return result
 
 
+def _lock_states(camera_ids: list[str]) -> dict[str, BaselineState]:
+    """The cameras' state rows, locked until the recompute commits (id order: no deadlock with
+    another locker of several rows). ``baseline_reset`` takes the same lock."""
+    return {
+        state.camera_id: state
+        for state in BaselineState.objects.select_for_update().filter(camera_id__in=camera_ids).order_by("camera_id")
+    }
+
+
+def _finish(*, state: BaselineState, start, window_end, now, hours, detections, learnt) -> RecomputeResult:
+    complete = learnt >= learnt_slots_needed()
+    update = {
+        "learning_complete": complete,
+        "window_start": start,
+        "window_end": window_end,
+        "last_recompute_at": now,
+    }
+    if complete and state.established_at is None:
+        update["established_at"] = now
+    BaselineState.all_objects.filter(pk=state.pk).update(**update)
+    return RecomputeResult(camera_id=state.camera_id, hours=hours, detections=detections, learning_complete=complete)
+
+
 @transaction.atomic
-def _recompute(*, camera: Camera, state: BaselineState, now: dt.datetime, aggregated: dict | None) -> RecomputeResult:
+def _recompute_sql(*, cameras: list[Camera], now: dt.datetime) -> list[RecomputeResult]:
+    """The PostgreSQL recompute of cameras on one clock (claimed by the caller), as one group."""
+    tz = camera_zone(cameras[0])
+    states = _lock_states([c.pk for c in cameras])
+    window_end = hour_floor(now, tz)
+    keys_by_start: dict[dt.datetime, tuple[list, list]] = {}
+    windows = []
+    for camera in cameras:
+        state = states[camera.pk]
+        config = effective_config(state)
+        window_start = window_end - dt.timedelta(days=config.window_days)
+        start = min(observation_start(camera=camera, state=state, window_start=window_start, tz=tz), window_end)
+        if start not in keys_by_start:
+            keys = hour_keys(start, window_end, tz)
+            keys_by_start[start] = (keys, [config.decay_factor ** weeks_old(key, window_end) for key in keys])
+        keys, weights = keys_by_start[start]
+        windows.append(
+            rollup_pg.CameraWindow(
+                camera_id=camera.pk, start=start, min_samples=config.min_samples, keys=keys, weights=weights
+            )
+        )
+    stats = rollup_pg.rollup_and_slots(windows=windows, tz_name=str(tz), window_end=window_end, stamp=now)
+    return [
+        _finish(
+            state=states[w.camera_id], start=w.start, window_end=window_end, now=now,
+            hours=stats[w.camera_id].hours, detections=stats[w.camera_id].detections,
+            learnt=stats[w.camera_id].learnt_slots,
+        )
+        for w in windows
+    ]
+
+
+@transaction.atomic
+def _recompute(*, camera: Camera, now: dt.datetime, aggregated: dict | None) -> RecomputeResult:
+    state = _lock_states([camera.pk])[camera.pk]
     config = effective_config(state)
     tz = camera_zone(camera)
     window_end = hour_floor(now, tz)
@@ -271,19 +336,9 @@ def _recompute(*, camera: Camera, state: BaselineState, now: dt.datetime, aggreg
             update_fields=["frequency", "std_dev", "hours_observed", "sample_count", "updated_at"],
         )
 
-    learnt = sum(1 for slot in slots if slot.sample_count >= config.min_samples)
-    complete = learnt >= learnt_slots_needed()
-    update = {
-        "learning_complete": complete,
-        "window_start": start,
-        "window_end": window_end,
-        "last_recompute_at": now,
-    }
-    if complete and state.established_at is None:
-        update["established_at"] = now
-    BaselineState.all_objects.filter(pk=state.pk).update(**update)
-    return RecomputeResult(
-        camera_id=camera.pk, hours=len(keys), detections=sum(totals.values()), learning_complete=complete
+    return _finish(
+        state=state, start=start, window_end=window_end, now=now, hours=len(keys),
+        detections=sum(totals.values()), learnt=sum(1 for slot in slots if slot.sample_count >= config.min_samples),
     )
 
 
@@ -298,6 +353,9 @@ def baseline_recompute_all(*, now: dt.datetime | None = None) -> list[RecomputeR
     window_days = effective_config(None).window_days
     results = []
     for cameras in by_zone.values():
+        if connection.vendor == "postgresql":
+            results += _recompute_group(cameras=cameras, now=now)
+            continue
         tz = camera_zone(cameras[0])
         end = hour_floor(now, tz)
         aggregated = hourly_aggregate(
@@ -305,3 +363,23 @@ def baseline_recompute_all(*, now: dt.datetime | None = None) -> list[RecomputeR
         )
         results += [baseline_recompute(camera_id=c.pk, now=now, aggregated=aggregated[c.pk]) for c in cameras]
     return results
+
+
+def _recompute_group(*, cameras: list[Camera], now: dt.datetime) -> list[RecomputeResult]:
+    """Claim each camera of one clock, recompute the claimed ones together, release them."""
+    claimed = []
+    results: dict[str, RecomputeResult] = {}
+    for camera in cameras:
+        baseline_state_get(camera_id=camera.pk)
+        if _claim(camera.pk, "recompute_claimed_at", now):
+            claimed.append(camera)
+        else:
+            logger.info("baseline recompute skipped: camera %s is being recomputed", camera.pk)
+            results[camera.pk] = RecomputeResult(camera_id=camera.pk, skipped="busy")
+    try:
+        if claimed:
+            results.update((r.camera_id, r) for r in _recompute_sql(cameras=claimed, now=now))
+    finally:
+        for camera in claimed:
+            _release(camera.pk, "recompute_claimed_at")
+    return [results[c.pk] for c in cameras]
