@@ -1,7 +1,7 @@
 """``python -m bench.run [NAME ...]``: every ``bench/bench_*.py`` (or those named), one report.
 
 1. Makes sure PostgreSQL and Redis answer on 127.0.0.1 (starts the machine's cluster / a
-   redis-server when they are down), then gives the benchmarks a fresh database
+   redis-server when they are down), then gives each benchmark a fresh database
    (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/nem_bench, dropped, created and
    migrated) and an empty Redis DB (REDIS_URL, default redis://127.0.0.1:6379/8).
 2. Runs each module's ``run()`` in its own subprocess, so a crash or a hang (BENCH_TIMEOUT
@@ -218,11 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     ensure_postgres(env["DATABASE_URL"])
     ensure_redis(env["REDIS_URL"])
-    fresh_database(env["DATABASE_URL"], env)
 
     timeout = int(env.get("BENCH_TIMEOUT", "900"))
     results = []
     for module in modules:
+        fresh_database(env["DATABASE_URL"], env)  # per module: no benchmark sees another's rows
         flush_redis(env["REDIS_URL"])
         print(f"bench: {module} ...", flush=True)
         rows, elapsed = run_module(module, env, timeout)
