@@ -235,8 +235,10 @@ def test_rtsp_passwords_and_api_keys_never_reach_logs_cache_or_responses(api_cli
             {
                 "name": "Driveway",
                 "folder_path": "/export/foscam/driveway",
-                "ingestion_mode": "rtsp",
+                "ingestion_mode": "onvif",
                 "rtsp_url": f"rtsp://{RTSP_USER}:{RTSP_PASSWORD}@127.0.0.1:9/stream1",
+                # nothing listens on port 9: the device paths fail fast, and their errors are checked too
+                "onvif_url": "http://127.0.0.1:9/onvif/device_service",
             },
             format="json",
         )
@@ -252,6 +254,17 @@ def test_rtsp_passwords_and_api_keys_never_reach_logs_cache_or_responses(api_cli
     for route in API_ROUTES:
         if "get" in route.methods:
             keep(api_client.get(route.url(default="driveway")))
+
+    # The device and discovery paths, which carry credentials to the outside world.
+    if any(r.label == "onvif-ptz" for r in API_ROUTES):
+        unreachable = keep(api_client.get("/api/cameras/driveway/onvif/capabilities"))
+        assert unreachable.status_code == 503, unreachable.content
+        keep(api_client.post("/api/cameras/driveway/onvif/ptz", {"command": "pan", "value": 0.5, "speed": 0.3}, format="json"))
+        keep(api_client.post("/api/cameras/driveway/onvif/presets/1", {}, format="json"))
+    if any(r.label == "onvif-discover" for r in API_ROUTES):
+        keep(api_client.post("/api/cameras/onvif/discover",
+                             {"subnet": "127.0.0.1/32", "timeout": 1, "username": RTSP_USER, "password": RTSP_PASSWORD},
+                             format="json"))
 
     admin = Client()
     admin.force_login(staff_user)
