@@ -212,3 +212,21 @@ def test_the_api_keeps_answering_when_the_cache_redis_hangs_then_dies(live_serve
         assert len(body["items"]) == 6
     assert redis_cache.dbsize() >= 2
     assert _get(base + "/ready")[0] == 200
+
+
+@pytest.mark.django_db
+def test_the_snapshot_keeps_answering_when_the_cache_redis_is_down(redis_cache, media_root, anon_client):
+    """The rate limiter counts in the cache; with the cache down, an <img> must still load."""
+    from PIL import Image
+
+    from cameras.tests.factories import CameraFactory
+
+    folder = media_root / "porch"
+    folder.mkdir()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(folder / "a.jpg")
+    CameraFactory(id="porch", folder_path=str(folder))
+    assert anon_client.get("/api/cameras/porch/snapshot").status_code == 200
+
+    redis_cache.send(signal.SIGKILL)
+    statuses = [anon_client.get("/api/cameras/porch/snapshot").status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]  # the limiter fails open (RATELIMIT_FAIL_OPEN), never a 429 wall
