@@ -104,6 +104,13 @@ def problem_exception_handler(exc, context):
         # Malformed request bodies are request-validation errors: 422, like any other bad body.
         exc = exceptions.ValidationError({"body": [str(exc.detail)]})
 
+    if isinstance(exc, exceptions.NotAuthenticated):
+        # The only credentials this API takes from clients are API keys: say how to send one.
+        exc.detail = exceptions.ErrorDetail(
+            "API key required. Provide it in the X-API-Key header or the api_key query parameter.",
+            code="not_authenticated",
+        )
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # unexpected: let Django's handler500 answer (a problem document too)

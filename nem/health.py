@@ -13,6 +13,9 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from nem.errors import problem_response
+from nem.schema import problem_responses
+
 logger = logging.getLogger(__name__)
 
 
@@ -36,7 +39,7 @@ def _check_broker() -> None:
         return
     from nem.celery import app
 
-    with app.connection_for_write() as conn:
+    with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
@@ -60,7 +63,7 @@ def health(request):
     auth=[],
     responses={
         200: inline_serializer("Ready", {"status": serializers.CharField(), "checks": serializers.DictField()}),
-        503: inline_serializer("NotReady", {"status": serializers.CharField(), "checks": serializers.DictField()}),
+        **problem_responses(503, e503="Not ready (problem+json with `checks`)"),
     },
 )
 @api_view(["GET"])
@@ -75,6 +78,7 @@ def ready(request):
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
             logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
             results[name] = "unavailable"
-    ok = all(v == "ok" for v in results.values())
-    body = {"status": "ok" if ok else "unavailable", "checks": results}
-    return Response(body, status=200 if ok else 503)
+    down = [name for name, result in results.items() if result != "ok"]
+    if down:
+        return problem_response(request, 503, f"Not ready: {', '.join(down)} unavailable.", checks=results)
+    return Response({"status": "ok", "checks": results})

@@ -18,6 +18,9 @@ from rest_framework.response import Response
 
 from nem.errors import UnprocessableEntity
 
+# Databases refuse offsets past their integer range (a 500); no real page is this deep.
+MAX_OFFSET = 2**31 - 1
+
 
 class QuerySetNotOrdered(Exception):
     pass
@@ -73,7 +76,7 @@ class DefaultPagination(BasePagination):
             queryset = queryset.filter(self._after(queryset, decode_cursor(cursor, len(self.ordering))))
             page = list(queryset[: self.limit + 1])
         else:
-            self.offset = parse_int_param(request, "offset", 0, 0, None)
+            self.offset = parse_int_param(request, "offset", 0, 0, MAX_OFFSET)
             page = list(queryset[self.offset : self.offset + self.limit + 1])
         self.has_more = len(page) > self.limit
         page = page[: self.limit]

@@ -36,10 +36,19 @@ _DESCRIPTIONS = {
 }
 
 PROBLEM_RESPONSES = {code: (ValidationProblemSerializer if code == 422 else ProblemSerializer) for code in _DESCRIPTIONS}
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
-def problem_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(PROBLEM_RESPONSES[code], description=_DESCRIPTIONS[code]) for code in codes}
+def problem_responses(*codes: int, **descriptions: str) -> dict[tuple[int, str], OpenApiResponse]:
+    """``@extend_schema(responses={200: ..., **problem_responses(404, 422)})``: each error as the
+    problem document it is, under ``application/problem+json``. A keyword ``e400="..."`` overrides
+    the description of one code."""
+    return {
+        (code, PROBLEM_MEDIA_TYPE): OpenApiResponse(
+            PROBLEM_RESPONSES[code], description=descriptions.get(f"e{code}", _DESCRIPTIONS[code])
+        )
+        for code in codes
+    }
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -128,7 +128,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = EventFilterSet
 
 
-_NOT_FOUND = {404: OpenApiResponse(problem_responses(404)[404].response, description="Camera not found (or trashed)")}
+_NOT_FOUND = problem_responses(404, e404="Camera not found (or trashed)")
 
 
 class CameraBaselineViewSet(viewsets.ViewSet):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
@@ -21,7 +21,7 @@ from cameras.models import Camera, CameraStatus
 from nem.auth import actor_of
 from nem.errors import BadRequest, UnprocessableEntity
 from nem.pagination import OffsetPagination
-from nem.schema import PROBLEM_RESPONSES, problem_responses
+from nem.schema import problem_responses
 
 FIELDS_PARAM = OpenApiParameter(
     "fields",
@@ -158,11 +158,7 @@ class CameraViewSet(
         summary="Restore a camera from the trash",
         description="Brings back the camera and exactly the detections, events and scene changes its delete hid.",
         request=None,
-        responses={
-            200: CameraSerializer,
-            400: OpenApiResponse(PROBLEM_RESPONSES[400], description="Camera is not deleted"),
-            **problem_responses(401, 404),
-        },
+        responses={200: CameraSerializer, **problem_responses(400, 401, 404, e400="Camera is not deleted")},
     )
     @action(detail=True, methods=["post"], url_path="restore", filterset_class=None)
     def restore(self, request, pk=None):

@@ -494,7 +494,7 @@ class TestCacheAside:
 class TestAuth:
     def test_missing_key_is_401_problem(self, anon_client):
         response = anon_client.get("/api/cameras")
-        body = assert_problem(response, 401, "credentials")
+        body = assert_problem(response, 401, "API key required. Provide it in the X-API-Key header")
         assert body["title"] == "Unauthorized"
 
     def test_invalid_key_is_401(self, anon_client):
@@ -530,3 +530,20 @@ class TestAuth:
 
     def test_unknown_api_path_is_a_404_problem(self, api_client):
         assert_problem(api_client.get("/api/nothing/here"), 404)
+
+
+class TestHostileInput:
+    @pytest.mark.parametrize(
+        "url",
+        ["/api/cameras/front%00door", "/api/cameras/%00", "/api/cameras/front_door%0a/restore", "/api/cameras/x%7f"],
+    )
+    def test_control_characters_in_a_path_are_a_404_problem(self, api_client, camera, url):
+        assert_problem(api_client.get(url), 404, "No endpoint matches this path.")
+
+    def test_nul_in_a_query_parameter_is_a_422_problem(self, api_client, camera):
+        body = assert_problem(api_client.get("/api/cameras?status=on%00line"), 422)
+        assert body["errors"] == [{"field": "status", "message": "NUL characters are not allowed"}]
+
+    @pytest.mark.parametrize("url", ["/api/cameras", "/api/cameras/deleted"])
+    def test_an_offset_past_the_database_range_is_422(self, api_client, camera, url):
+        assert_validation(api_client.get(url, {"offset": "15273998664250415104"}), "offset", "between 0 and")

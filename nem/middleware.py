@@ -1,0 +1,34 @@
+"""Request hygiene before any view runs."""
+
+from __future__ import annotations
+
+import re
+
+from nem.errors import problem_json_response
+
+# No id, token or route segment of this API contains a control character; PostgreSQL also
+# refuses NUL in text outright, so such input must never reach a query.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class RejectControlCharactersMiddleware:
+    """A path with control characters matches no resource (404); a query parameter with a NUL
+    byte is invalid input (422 naming it). Both as problem documents, never a 500 from the
+    database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _CONTROL.search(request.path):
+            return problem_json_response(request, 404, "No endpoint matches this path.")
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in v for v in values):
+                field = name.replace("\x00", "")
+                return problem_json_response(
+                    request,
+                    422,
+                    f"Request validation failed: {field}: NUL characters are not allowed",
+                    errors=[{"field": field, "message": "NUL characters are not allowed"}],
+                )
+        return self.get_response(request)
