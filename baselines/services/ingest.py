@@ -396,6 +396,49 @@ def _episodes(stored: list[tuple], points: list[tuple[dt.datetime, str]], gap: d
     return [episode for episode in merged if episode.has_new]
 
 
+def _events_near(windows: dict[str, tuple[dt.datetime, dt.datetime]]) -> Iterable[tuple]:
+    """Stored events of each camera reaching into its window [lo, hi): (id, camera_id,
+    started_at, ended_at, detection_count, object_types), possibly with a few more (harmless: the
+    sweep leaves events no new point joins untouched).
+
+    On PostgreSQL: a camera's events are disjoint (the merge keeps them a gap apart), so ordering
+    them by start orders them by end too, and the events reaching into [lo, hi) are those starting
+    in it plus the last one starting before it: two bounded ranges of the (camera, started_at)
+    index, where "ended_at > lo AND started_at < hi" scans the camera's whole history before hi
+    (ingest slowed down linearly with the events table).
+    """
+    if not windows:
+        return []
+    if connection.vendor != "postgresql":
+        condition = Q(
+            *(Q(camera_id=camera_id, ended_at__gt=lo, started_at__lt=hi) for camera_id, (lo, hi) in windows.items()),
+            _connector=Q.OR,
+        )
+        return Event.objects.filter(condition).values_list(
+            "id", "camera_id", "started_at", "ended_at", "detection_count", "object_types"
+        )
+    columns = "e.id, e.camera_id, e.started_at, e.ended_at, e.detection_count, e.object_types"
+    table = Event._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT e.* FROM unnest(%s::text[], %s::timestamptz[], %s::timestamptz[]) AS w(camera_id, lo, hi)
+            CROSS JOIN LATERAL (
+                (SELECT {columns} FROM {table} e
+                 WHERE e.camera_id = w.camera_id AND e.started_at < w.lo AND e.deleted_at IS NULL
+                 ORDER BY e.started_at DESC LIMIT 1)
+                UNION ALL
+                (SELECT {columns} FROM {table} e
+                 WHERE e.camera_id = w.camera_id AND e.started_at >= w.lo AND e.started_at < w.hi
+                   AND e.deleted_at IS NULL)
+            ) AS e
+            """,
+            [list(windows), [lo for lo, _ in windows.values()], [hi for _, hi in windows.values()]],
+        )
+        # Django loads jsonb as text (JSONField parses it); so does a raw cursor.
+        return [(*row[:5], json.loads(row[5])) for row in cursor.fetchall()]
+
+
 def events_merge(*, points_by_camera: dict[str, list[tuple[dt.datetime, str]]]) -> None:
     """Fold new detections (camera -> [(detected_at, object_type)]) into the stored events.
 
@@ -405,16 +448,13 @@ def events_merge(*, points_by_camera: dict[str, list[tuple[dt.datetime, str]]]) 
     Four queries per batch, whatever the number of cameras.
     """
     gap = dt.timedelta(seconds=settings.NEM_EVENT_GAP_SECONDS)
-    windows = []
+    windows = {}
     for camera_id, points in points_by_camera.items():
         times = [t for t, _ in points]
-        windows.append(Q(camera_id=camera_id, ended_at__gt=min(times) - gap, started_at__lt=max(times) + gap))
+        windows[camera_id] = (min(times) - gap, max(times) + gap)
     stored: dict[str, list[tuple]] = defaultdict(list)
-    if windows:
-        for event_id, camera_id, started_at, ended_at, count, types in Event.objects.filter(
-            Q(*windows, _connector=Q.OR)
-        ).values_list("id", "camera_id", "started_at", "ended_at", "detection_count", "object_types"):
-            stored[camera_id].append((started_at, ended_at, count, types, event_id))
+    for event_id, camera_id, started_at, ended_at, count, types in _events_near(windows):
+        stored[camera_id].append((started_at, ended_at, count, types, event_id))
     to_create: list[tuple] = []  # (camera_id, started_at, ended_at, detection_count, object_types)
     to_update: list[Event] = []
     to_delete: list[int] = []

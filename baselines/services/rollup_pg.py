@@ -108,7 +108,6 @@ def rollup_and_slots(
             """,
             {"tz": tz_name, "end": window_end, "min_start": min(w.start for w in windows)},
         )
-        cursor.execute("ANALYZE bl_class")
         cursor.execute(
             "CREATE TEMP TABLE bl_totals ON COMMIT DROP AS"
             " SELECT k.camera_id, k.hour_start, k.day_of_week, k.hour, k.weight, coalesce(s.n, 0) AS n"
@@ -226,12 +225,14 @@ def rollup_and_slots(
         )
         cursor.execute(
             f"""
-            SELECT c.camera_id,
-                   (SELECT count(*) FROM bl_keys k WHERE k.camera_id = c.camera_id),
-                   (SELECT coalesce(sum(n), 0) FROM bl_class x WHERE x.camera_id = c.camera_id),
-                   (SELECT count(*) FROM {t["activity"]} s
-                    WHERE s.camera_id = c.camera_id AND s.sample_count >= c.min_samples)
+            SELECT c.camera_id, coalesce(k.hours, 0), coalesce(k.detections, 0), coalesce(s.learnt, 0)
             FROM bl_cams c
+            LEFT JOIN (SELECT camera_id, count(*) AS hours, sum(n) AS detections FROM bl_totals GROUP BY 1) k
+                ON k.camera_id = c.camera_id
+            LEFT JOIN (
+                SELECT s.camera_id, count(*) AS learnt FROM {t["activity"]} s JOIN bl_cams c ON c.camera_id = s.camera_id
+                WHERE s.sample_count >= c.min_samples GROUP BY 1
+            ) s ON s.camera_id = c.camera_id
             """
         )
         stats = {row[0]: GroupStats(hours=row[1], detections=int(row[2]), learnt_slots=row[3]) for row in cursor}
