@@ -4,6 +4,7 @@ import datetime as dt
 import math
 
 import pytest
+from django.db import connection
 
 from baselines.models import ActivitySlot, BaselineState, ClassSlot, HourlyClassCount, HourlyCount
 from baselines.services import baseline_recompute, baseline_reset
@@ -208,3 +209,40 @@ def test_recompute_all_shares_one_aggregation_per_zone_and_gives_the_same_rows(s
     # ids (and so the order rows were inserted in) differ
     strip = lambda snap: [sorted(row[1:] for row in table) for table in snap]  # noqa: E731
     assert [strip(s) for s in together] == [strip(s) for s in one_by_one]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based SQL path runs on PostgreSQL only")
+def test_sql_recompute_matches_the_portable_path(small_window, old_camera):
+    """On PostgreSQL the recompute is set-based SQL (``rollup_pg``); the portable ORM path gives
+    the same hourly rows and, to the last bits that summation order allows, the same slots:
+    cameras on two clocks, several classes, a camera younger than the window."""
+    from baselines.services.config import baseline_state_get
+    from baselines.services.recompute import _recompute, _recompute_sql
+
+    berlin = CameraFactory(id="berlin", timezone="Europe/Berlin", created_at=old_camera.created_at)
+    young = CameraFactory(id="young", created_at=dt.datetime(2026, 2, 20, 3, 0, tzinfo=dt.UTC))
+    for camera in (old_camera, berlin, young):
+        for days, hours, n, kind in ((0, 0, 4, "person"), (7, 3, 2, "car"), (9, 14, 5, "person"), (12, 20, 1, "dog")):
+            add_detections(camera, MONDAY_9 - dt.timedelta(days=days, hours=hours), n, object_type=kind)
+
+    def rows(camera):
+        snap = _snapshot(camera)
+        hourly = [sorted(r[4:] for r in table) for table in snap[:2]]  # after id and soft-delete fields
+        slots = [sorted(r[4:-1] for r in table) for table in snap[2:]]  # without updated_at
+        return hourly, slots
+
+    for camera in (old_camera, berlin, young):
+        baseline_state_get(camera_id=camera.pk)
+        _recompute(camera=camera, now=NOW, aggregated=None)
+    portable = {c.pk: rows(c) for c in (old_camera, berlin, young)}
+    for table in (ActivitySlot, ClassSlot, HourlyCount, HourlyClassCount):
+        table.objects.all().delete()
+    _recompute_sql(cameras=[old_camera, young], now=NOW)
+    _recompute_sql(cameras=[berlin], now=NOW)
+    for camera in (old_camera, berlin, young):
+        hourly, slots = rows(camera)
+        assert hourly == portable[camera.pk][0]
+        for got, want in zip(slots, portable[camera.pk][1], strict=True):
+            assert len(got) == len(want)
+            for row, expected in zip(got, want, strict=True):
+                assert row == pytest.approx(expected, abs=1e-12)
