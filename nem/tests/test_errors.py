@@ -63,11 +63,6 @@ def test_wrong_method_is_a_405_problem(api_client, method, url):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    reason="BUG: HasApiKeyOrStaff.message is never shown; DRF raises NotAuthenticated with its default "
-    "'Authentication credentials were not provided.' (nem/auth.py)",
-    strict=False,
-)
 def test_missing_key_is_a_401_problem(anon_client):
     response = anon_client.get("/api/cameras")
     body = assert_problem(response, 401, "Unauthorized", "/api/cameras")

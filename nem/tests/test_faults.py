@@ -199,7 +199,9 @@ def test_the_api_keeps_answering_when_the_cache_redis_hangs_then_dies(live_serve
             assert body["id"] == "fault_2"
 
     assert ready_status == 503
-    assert ready == {"status": "unavailable", "checks": {"database": "ok", "cache": "unavailable", "broker": "ok"}}
+    assert ready["status"] == 503  # a problem document naming what is down
+    assert ready["checks"] == {"database": "ok", "cache": "unavailable", "broker": "ok"}
+    assert ready["detail"] == "Not ready: cache unavailable."
     assert created_status == 201
     assert after_write_status == 200
     assert "outage" in [item["id"] for item in after_write["items"]]
