@@ -71,6 +71,9 @@ class World:
             SESSION_COOKIE_SECURE="false",
             CSRF_COOKIE_SECURE="false",
             PYTHONDONTWRITEBYTECODE="1",
+            # Unacked messages of a killed worker come back after this (Redis broker); read by the
+            # settings once they offer it (see the report of issue 7). Shorter than the wait below.
+            NEM_CELERY_VISIBILITY_TIMEOUT=os.environ.get("NEM_CELERY_VISIBILITY_TIMEOUT", "20"),
         )
         (self.work / "media").mkdir(exist_ok=True)
         self.procs: list[subprocess.Popen] = []
