@@ -43,24 +43,31 @@ def image_content_type(name: str) -> str:
 
 
 def media_root() -> Path:
-    return _resolved(settings.NEM_MEDIA_ROOT)
+    return Path(_resolved(settings.NEM_MEDIA_ROOT))
 
 
 @functools.lru_cache(maxsize=8)
-def _resolved(raw: str) -> Path:
+def _resolved(raw: str) -> str:
     # The root is an operator's choice, not uploader-controlled: resolving it once per value
     # saves a realpath walk on every snapshot request.
-    return Path(raw).resolve()
+    return os.path.realpath(raw)
 
 
 def folder_unresolved(folder_path: str) -> Path:
     """A relative ``folder_path`` is relative to the media root; an absolute one is taken as is."""
-    path = Path(folder_path)
-    return path if path.is_absolute() else Path(settings.NEM_MEDIA_ROOT) / path
+    return Path(_unresolved(folder_path))
 
 
-def inside(path: Path, root: Path) -> bool:
-    return path == root or path.is_relative_to(root)
+def _unresolved(folder_path: str) -> str:
+    return folder_path if os.path.isabs(folder_path) else os.path.join(settings.NEM_MEDIA_ROOT, folder_path)
+
+
+def inside(path: Path | str, root: Path | str) -> bool:
+    """Whether resolved ``path`` is ``root`` or below it. String work, not ``Path.is_relative_to``
+    (several times slower): both are absolute and normalised, so a prefix ending at a separator
+    is the same test."""
+    path, root = os.fspath(path), os.fspath(root)
+    return path == root or path.startswith(root if root.endswith(os.sep) else root + os.sep)
 
 
 @dataclass(frozen=True)
@@ -76,14 +83,13 @@ class FolderCheck:
 
 
 def folder_check(folder_path: str) -> FolderCheck:
-    root = media_root()
-    resolved = folder_unresolved(folder_path).resolve()
-    if not inside(resolved, root):
-        return FolderCheck(resolved, OUTSIDE_ROOT)
-    return FolderCheck(resolved, directory_problem(resolved))
+    resolved = os.path.realpath(_unresolved(folder_path))
+    if not inside(resolved, _resolved(settings.NEM_MEDIA_ROOT)):
+        return FolderCheck(Path(resolved), OUTSIDE_ROOT)
+    return FolderCheck(Path(resolved), directory_problem(resolved))
 
 
-def directory_problem(path: Path) -> str | None:
+def directory_problem(path: Path | str) -> str | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -102,15 +108,15 @@ def confined_file(folder: Path, rel: str) -> tuple[Path, os.stat_result] | None:
     and the media root; None otherwise (gone, a directory, or a symlink that leads out).
     ``folder`` must be a resolved camera folder (``FolderCheck.path``) inside the media root."""
     try:
-        resolved = (folder / rel).resolve(strict=True)
+        resolved = os.path.realpath(os.path.join(folder, rel), strict=True)
         st = os.stat(resolved)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError):  # gone, or a symlink loop
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
-    if not (inside(resolved, folder) and inside(folder, media_root())):
+    if not (inside(resolved, folder) and inside(folder, _resolved(settings.NEM_MEDIA_ROOT))):
         return None
-    return resolved, st
+    return Path(resolved), st
 
 
 def open_confined(path: Path, expected: os.stat_result):
