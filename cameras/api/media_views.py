@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import hashlib
 import socket
 import time
 
@@ -18,7 +18,7 @@ from django_redis.client import DefaultClient
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -65,6 +65,7 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
+_COUNT_SHA = hashlib.sha1(_COUNT_SCRIPT.encode()).hexdigest()  # noqa: S324 - how Redis names scripts
 
 
 def media_rate_usage(request) -> dict | None:
@@ -80,9 +81,13 @@ def media_rate_usage(request) -> dict | None:
     value = rl._SIMPLE_KEYS["ip"](request)
     window = rl._get_window(value, period)
     key = cache.client.make_key(rl._make_cache_key(MEDIA_RATE_GROUP, window, rate, value, rl.ALL))
+    ttl_ms = (period + rl.EXPIRATION_FUDGE) * 1000
     try:
         client = cache.client.get_client(write=True)
-        count = _count_script(client)(keys=[key], args=[(period + rl.EXPIRATION_FUDGE) * 1000], client=client)
+        try:
+            count = client.evalsha(_COUNT_SHA, 1, key, ttl_ms)
+        except NoScriptError:  # a restarted or flushed Redis: send the script itself
+            count = client.eval(_COUNT_SCRIPT, 1, key, ttl_ms)
     except _REDIS_ERRORS:
         # What django-redis does with a Redis error: raise it, or (IGNORE_EXCEPTIONS) log it and
         # answer as a failed cache.
@@ -96,11 +101,6 @@ def media_rate_usage(request) -> dict | None:
             return None
         return {"count": 0, "limit": 0, "should_limit": True, "time_left": -1}
     return {"count": count, "limit": limit, "should_limit": count > limit, "time_left": window - int(time.time())}
-
-
-@functools.cache
-def _count_script(client):
-    return client.register_script(_COUNT_SCRIPT)  # EVALSHA; loads the script once if Redis lacks it
 
 
 class CameraSnapshotView(APIView):
