@@ -5,10 +5,17 @@ Measured two ways, both through the full middleware stack: over HTTP from a live
 on 127.0.0.1 (what a client sees; the targets are on these figures), and in process with
 Django's test Client (no HTTP, so the endpoint's own work shows undiluted; reported). Targets:
 the 100,000-file median within 1.5x of the 1,000-file median, and within 1.5x of the bare view.
-Also reported: the video-fallback path (cached frame), and a first and an incremental scan of
-the 100,000-file folder.
+The bare view is served by the same server, middleware and settings, and mounted like the
+endpoint (under ``api/``, with a camera id), so URL resolution costs both the same.
 
-Run alone with ``python -m bench.bench_snapshot`` (SQLite in memory unless DATABASE_URL is set).
+Also reported: the bare view plus only the snapshot's two unavoidable round trips (the rate
+count in the ratelimit cache, the camera lookup in the database), which shows how much of the
+gap to the bare view is I/O and how much is the endpoint's own work; the video-fallback path
+(cached frame); a first and an incremental scan of the 100,000-file folder.
+
+Run alone with ``python -m bench.bench_snapshot``: on PostgreSQL + Redis when DATABASE_URL and
+REDIS_URL are set (as ``bench.run`` sets them), else SQLite and the local caches. On PostgreSQL
+the test database is ``test_<DATABASE_URL's name>_snapshot``.
 """
 
 from __future__ import annotations
