@@ -35,7 +35,13 @@ test: $(VENV)/.dev
 
 ## bench: every benchmark, one Markdown report in reports/bench.md.
 bench: $(VENV)/.dev
+	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)) || true
 	$(PY) -m bench.run
+
+## faults: long fault scenarios (PostgreSQL restart, worker killed mid-recompute, duplicate anomaly
+## scans) on a private PostgreSQL cluster and Redis; logs in reports/faults/.
+faults: $(VENV)/.dev
+	PY=$(PY) bash scripts/faults.sh
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -21,22 +21,33 @@ def _live_ids() -> list[str]:
     return list(Camera.objects.order_by("pk").values_list("pk", flat=True))
 
 
+# Both tasks are idempotent (a rebuild from raw data; anomalies unique per hour), so a message is
+# acknowledged only once the work is done, and a worker that dies mid-task hands it back.
+IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+def _redelivered(task) -> bool:
+    return bool((task.request.delivery_info or {}).get("redelivered"))
+
+
 # hourly (beat "recompute-baselines"); cron: manage.py recompute_baselines
-@shared_task(name="baselines.recompute", soft_time_limit=600, time_limit=660)
-def recompute_task(camera_id: str | None = None) -> None:
+@shared_task(bind=True, name="baselines.recompute", soft_time_limit=600, time_limit=660, **IDEMPOTENT)
+def recompute_task(self, camera_id: str | None = None) -> None:
     if camera_id is None:
         services.detection_batches_prune()
         for live_id in _live_ids():
             recompute_task.delay(live_id)
         return
-    result = services.baseline_recompute(camera_id=camera_id)
+    # A redelivered message means the worker that held the camera's claim died: take the claim over
+    # instead of waiting for it to go stale.
+    result = services.baseline_recompute(camera_id=camera_id, take_over=_redelivered(self))
     if result.skipped:
         logger.info("baselines.recompute camera=%s skipped (%s)", camera_id, result.skipped)
 
 
 # hourly (beat "detect-anomalies"); cron: manage.py detect_anomalies
-@shared_task(name="baselines.detect_anomalies", soft_time_limit=300, time_limit=360)
-def detect_anomalies_task(camera_id: str | None = None) -> None:
+@shared_task(bind=True, name="baselines.detect_anomalies", soft_time_limit=300, time_limit=360, **IDEMPOTENT)
+def detect_anomalies_task(self, camera_id: str | None = None) -> None:
     if camera_id is None:
         for live_id in _live_ids():
             detect_anomalies_task.delay(live_id)

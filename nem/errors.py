@@ -12,6 +12,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -99,6 +100,14 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc) if str(exc) else "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        # The database is down or restarting: tell clients to come back, don't blame them (500).
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        response = problem_response(
+            request, 503, "The database is unavailable. Retry shortly.", headers={"Retry-After": "5"}
+        )
+        return response
 
     if isinstance(exc, exceptions.ParseError):
         # Malformed request bodies are request-validation errors: 422, like any other bad body.

@@ -160,15 +160,16 @@ def observation_start(*, camera: Camera, state: BaselineState, window_start: dt.
     return start
 
 
-def _claim(camera_id: str, field: str, now: dt.datetime) -> bool:
-    """Single flight: take the camera's job claim with a conditional UPDATE (0 rows: busy)."""
+def _claim(camera_id: str, field: str, now: dt.datetime, *, take_over: bool = False) -> bool:
+    """Single flight: take the camera's job claim with a conditional UPDATE (0 rows: busy).
+    ``take_over`` takes it whatever its age: for a redelivered task whose first worker died."""
     from django.db.models import Q
 
-    stale = now - CLAIM_STALE
-    return bool(
-        BaselineState.objects.filter(Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": stale}), camera_id=camera_id)
-        .update(**{field: now})
-    )
+    rows = BaselineState.objects.filter(camera_id=camera_id)
+    if not take_over:
+        stale = now - CLAIM_STALE
+        rows = rows.filter(Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": stale}))
+    return bool(rows.update(**{field: now}))
 
 
 def _release(camera_id: str, field: str, **done) -> None:
@@ -176,7 +177,7 @@ def _release(camera_id: str, field: str, **done) -> None:
 
 
 def baseline_recompute(
-    *, camera_id: str, now: dt.datetime | None = None, aggregated: dict | None = None
+    *, camera_id: str, now: dt.datetime | None = None, aggregated: dict | None = None, take_over: bool = False
 ) -> RecomputeResult:
     """Rebuild one camera's hourly counts, activity slots and class slots from raw detections.
 
@@ -197,7 +198,7 @@ def baseline_recompute(
         logger.info("baseline recompute skipped: camera %s is not live", camera_id)
         return RecomputeResult(camera_id=camera_id, skipped="not live")
     baseline_state_get(camera_id=camera_id)
-    if not _claim(camera_id, "recompute_claimed_at", now):
+    if not _claim(camera_id, "recompute_claimed_at", now, take_over=take_over):
         logger.info("baseline recompute skipped: camera %s is being recomputed", camera_id)
         return RecomputeResult(camera_id=camera_id, skipped="busy")
     try:

@@ -184,6 +184,10 @@ def test_recompute_skips_a_busy_camera_and_a_trashed_one(small_window, old_camer
     # A claim older than the stale limit (a dead worker's) is taken over.
     assert baseline_recompute(camera_id=old_camera.pk, now=NOW + dt.timedelta(minutes=20)).skipped == ""
     assert BaselineState.objects.get(camera=old_camera).recompute_claimed_at is None
+    # A redelivered task (its first worker died holding a fresh claim) takes the claim over at once.
+    BaselineState.objects.filter(camera=old_camera).update(recompute_claimed_at=NOW)
+    assert baseline_recompute(camera_id=old_camera.pk, now=NOW, take_over=True).skipped == ""
+    assert BaselineState.objects.get(camera=old_camera).recompute_claimed_at is None
     camera_soft_delete(camera_id=old_camera.pk, actor="test")
     assert baseline_recompute(camera_id=old_camera.pk, now=NOW).skipped == "not live"
 

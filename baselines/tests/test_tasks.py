@@ -43,3 +43,9 @@ def test_tasks_exit_quietly_for_a_trashed_camera(camera, caplog):
 def test_detect_anomalies_task_records_the_scan(camera):
     detect_anomalies_task.delay()
     assert BaselineState.objects.get(camera=camera).last_scan_at is not None
+
+
+def test_baseline_tasks_are_acknowledged_late_and_handed_back_by_a_dying_worker():
+    """Both are idempotent, so a message is acked after the work and requeued if the worker dies."""
+    for task in (recompute_task, detect_anomalies_task):
+        assert (task.acks_late, task.reject_on_worker_lost) == (True, True)

@@ -103,8 +103,8 @@ class CameraViewSet(
             raise UnprocessableEntity("status", f"must be one of: {', '.join(CameraStatus.values)}")
         params = {k: request.query_params.get(k, "") for k in ("limit", "offset", "cursor")}
         params["fields"] = ",".join(fields or [])
-        key = list_cache.list_key(status=status_filter, params=params)
-        body = list_cache.list_get(key)
+        lookup = list_cache.list_lookup(status=status_filter, params=params)
+        body = lookup.body
         if body is None:
             queryset = self.filter_queryset(self.get_queryset())
             page = self.paginate_queryset(queryset)
@@ -113,7 +113,7 @@ class CameraViewSet(
                 items = [{name: item[name] for name in fields} for item in items]
             data = {"items": items, "pagination": self.paginator.pagination_data()}
             body = JSONRenderer().render(data)
-            list_cache.list_set(key, body)
+            list_cache.list_store(lookup, body)
         return HttpResponse(body, content_type="application/json")
 
     def create(self, request, *args, **kwargs):
