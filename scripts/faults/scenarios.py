@@ -246,7 +246,7 @@ def worker_killed(w: World) -> tuple[bool, str]:
     lock.rollback()
     lock.close()
     w.worker("worker-2")
-    wait = int(os.environ.get("FAULTS_REDELIVERY_WAIT", "90"))
+    wait = int(os.environ.get("FAULTS_REDELIVERY_WAIT", "240"))
     deadline = time.monotonic() + wait
     after = w.dj("digest")
     while time.monotonic() < deadline and after["activity_slots"] == 0:
