@@ -28,7 +28,7 @@ BATCH = 5000
 # Expected detections per hour on a weekday, hours 0..23, and the weekend factor per class.
 _RHYTHM = {
     "person": (
-        [0.1, 0.05, 0.05, 0.05, 0.05, 0.2, 0.8, 2.5, 3.0, 1.5, 1.0, 1.2, 1.5, 1.2, 1.0, 1.2, 2.0, 3.5, 4.0, 2.5, 1.5,
+        [0.1, 0.05, 0.05, 0.05, 0.05, 0.2, 0.8, 2.5, 3.0, 1.5, 1.0, 1.2, 1.5, 1.2, 1.0, 1.2, 2.0, 3.5, 6.0, 2.5, 1.5,
          1.0, 0.5, 0.2],
         0.8,
     ),
@@ -38,7 +38,7 @@ _RHYTHM = {
         0.5,
     ),
     "dog": (
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.05, 0.3, 1.2, 0.6, 0.1, 0.1, 0.1, 0.2, 0.1, 0.1, 0.1, 0.2, 0.6, 1.5, 1.0, 0.3,
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.05, 0.3, 1.2, 0.6, 0.1, 0.1, 0.1, 0.2, 0.1, 0.1, 0.1, 0.2, 0.6, 2.0, 1.0, 0.3,
          0.1, 0.05, 0.0],
         1.3,
     ),
@@ -89,19 +89,21 @@ def _rows_for(camera: Camera, *, start: dt.datetime, end: dt.datetime, rng, scal
     return rows
 
 
-def baselines_demo_seed(*, camera_ids: list[str], weeks: int = 8, seed: int = 7) -> int:
+def baselines_demo_seed(
+    *, camera_ids: list[str], weeks: int = 8, seed: int = 7, now: dt.datetime | None = None
+) -> int:
     """Create ``weeks`` weeks of detections for each live camera named (cameras that already have
     detections are left alone, so a second seed adds nothing), learn their baselines and scan the
     last day for anomalies. Returns the number of detections created."""
     rng = np.random.default_rng(seed)
-    now = timezone.now()
+    now = now or timezone.now()
     created = 0
     for camera in Camera.objects.filter(pk__in=camera_ids).order_by("pk"):
         if Detection.all_objects.filter(camera_id=camera.pk).exists():
             continue
         tz = camera_zone(camera)
         end = hour_floor(now, tz)
-        rows = _rows_for(camera, start=end - dt.timedelta(weeks=weeks), end=end, rng=rng, scale=rng.uniform(0.7, 1.4))
+        rows = _rows_for(camera, start=end - dt.timedelta(weeks=weeks), end=end, rng=rng, scale=rng.uniform(1.0, 1.5))
         for i in range(0, len(rows), BATCH):
             with transaction.atomic():
                 detections_insert(rows=rows[i : i + BATCH])
