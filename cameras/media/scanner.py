@@ -242,8 +242,13 @@ def media_look(record: IngestionRecord, walk: Walk, *, folder: Path, now: dt.dat
     )
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def _ns_to_datetime(ns: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ns / 1_000_000_000, tz=dt.UTC)
+    # Integer arithmetic, truncated to the microsecond: a float detour (ns is past 2**53) rounds
+    # differently depending on how it is divided, so one file could get two different times.
+    return _EPOCH + dt.timedelta(microseconds=ns // 1000)
 
 
 def record_claim(camera_id: str) -> bool:

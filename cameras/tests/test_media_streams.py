@@ -102,7 +102,8 @@ def test_a_grabbed_frame_is_stored_as_a_jpeg_in_the_folder_and_sets_the_camera_o
     assert record.newest_image_path == str(stored[0])
     assert record.last_grab_ok_at == NOW
     assert (record.last_error, record.busy_until) == ("", None)
-    assert frames == [("gate", str(stored[0]), dt.datetime.fromtimestamp(stored[0].stat().st_mtime_ns / 1e9, dt.UTC))]
+    mtime_us = stored[0].stat().st_mtime_ns // 1000  # the file's own mtime, to the microsecond
+    assert frames == [("gate", str(stored[0]), dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=mtime_us))]
     # The snapshot serves it like an upload.
     response = anon_client.get("/api/cameras/gate/snapshot")
     assert response.content == stored[0].read_bytes()
