@@ -78,6 +78,27 @@ class DetectionBatch(models.Model):
         return f"detection batch {self.key} ({self.created_count})"
 
 
+class DirtyHour(models.Model):
+    """A UTC hour of one camera whose detections changed since the last recompute: the worklist
+    of the incremental rollup on PostgreSQL.
+
+    Written by triggers on the detections table (migration 0004): every insert, update (a trash,
+    a restore, an edited time) and delete marks the hours it touched, whoever wrote the rows (the
+    API, COPY, the admin, SQL by hand). The recompute deletes the rows of its cameras and
+    re-aggregates only those hours (and hours it has never rolled up). Bookkeeping, not data:
+    no foreign key, so a purge is never blocked by a mark its own deletes left behind (the
+    recompute drops marks of cameras that no longer exist)."""
+
+    camera_id = models.CharField(max_length=255)
+    hour_start = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["camera_id", "hour_start"], name="dirty_hour_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.hour_start:%Y-%m-%d %H:00}Z"
+
+
 class HourlyCount(SoftDeleteModel):
     """Detections of one camera in one local hour (all classes), zero hours included: the
     observations the activity slots are computed from. ``hour_start`` is the instant the local

@@ -30,7 +30,15 @@ from django.db.models import Count, Min
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from baselines.models import ActivitySlot, BaselineState, ClassSlot, Detection, HourlyClassCount, HourlyCount
+from baselines.models import (
+    ActivitySlot,
+    BaselineState,
+    ClassSlot,
+    Detection,
+    DirtyHour,
+    HourlyClassCount,
+    HourlyCount,
+)
 from baselines.services import rollup_pg
 from baselines.services.clock import camera_zone, hour_ceil, hour_floor, hour_keys, weeks_old
 from baselines.services.config import baseline_state_get, effective_config
@@ -56,6 +64,7 @@ class RecomputeResult:
     hours: int = 0
     detections: int = 0
     learning_complete: bool = False
+    rolled_up_hours: int = 0  # hours re-read from the detections (all of them, or only those due)
 
 
 def hourly_aggregate(*, camera_ids: list[str], tz, start: dt.datetime, end: dt.datetime) -> dict[str, dict]:
@@ -177,7 +186,12 @@ def _release(camera_id: str, field: str, **done) -> None:
 
 
 def baseline_recompute(
-    *, camera_id: str, now: dt.datetime | None = None, aggregated: dict | None = None, take_over: bool = False
+    *,
+    camera_id: str,
+    now: dt.datetime | None = None,
+    aggregated: dict | None = None,
+    take_over: bool = False,
+    full: bool = False,
 ) -> RecomputeResult:
     """Rebuild one camera's hourly counts, activity slots and class slots from raw detections.
 
@@ -190,7 +204,9 @@ def baseline_recompute(
        (and then deletes what it wrote): a reset is never followed by stale slots.
     5. Record learning_complete and, the first time it holds, ``established_at``; release.
 
-    On PostgreSQL steps 3-5 are set-based SQL (``rollup_pg``); elsewhere the portable ORM path.
+    On PostgreSQL steps 3-5 are set-based SQL (``rollup_pg``), and incremental: only the hours
+    whose detections changed (marked by triggers) or that were never rolled up are re-read from
+    the detections, unless ``full``. Elsewhere the portable ORM path, always a full rebuild.
     """
     now = now or timezone.now()
     camera = Camera.objects.filter(pk=camera_id).first()
@@ -203,7 +219,7 @@ def baseline_recompute(
         return RecomputeResult(camera_id=camera_id, skipped="busy")
     try:
         if connection.vendor == "postgresql":
-            result = _recompute_sql(cameras=[camera], now=now)[0]
+            result = _recompute_sql(cameras=[camera], now=now, full=full)[0]
         else:
             result = _recompute(camera=camera, now=now, aggregated=aggregated)
     finally:
@@ -220,7 +236,9 @@ def _lock_states(camera_ids: list[str]) -> dict[str, BaselineState]:
     }
 
 
-def _finish(*, state: BaselineState, start, window_end, now, hours, detections, learnt) -> RecomputeResult:
+def _finish(
+    *, state: BaselineState, start, window_end, now, hours, detections, learnt, rolled_up
+) -> RecomputeResult:
     complete = learnt >= learnt_slots_needed()
     update = {
         "learning_complete": complete,
@@ -231,11 +249,14 @@ def _finish(*, state: BaselineState, start, window_end, now, hours, detections, 
     if complete and state.established_at is None:
         update["established_at"] = now
     BaselineState.all_objects.filter(pk=state.pk).update(**update)
-    return RecomputeResult(camera_id=state.camera_id, hours=hours, detections=detections, learning_complete=complete)
+    return RecomputeResult(
+        camera_id=state.camera_id, hours=hours, detections=detections, learning_complete=complete,
+        rolled_up_hours=rolled_up,
+    )
 
 
 @transaction.atomic
-def _recompute_sql(*, cameras: list[Camera], now: dt.datetime) -> list[RecomputeResult]:
+def _recompute_sql(*, cameras: list[Camera], now: dt.datetime, full: bool = False) -> list[RecomputeResult]:
     """The PostgreSQL recompute of cameras on one clock (claimed by the caller), as one group."""
     tz = camera_zone(cameras[0])
     states = _lock_states([c.pk for c in cameras])
@@ -256,12 +277,12 @@ def _recompute_sql(*, cameras: list[Camera], now: dt.datetime) -> list[Recompute
                 camera_id=camera.pk, start=start, min_samples=config.min_samples, keys=keys, weights=weights
             )
         )
-    stats = rollup_pg.rollup_and_slots(windows=windows, tz_name=str(tz), window_end=window_end, stamp=now)
+    stats = rollup_pg.rollup_and_slots(windows=windows, tz_name=str(tz), window_end=window_end, stamp=now, full=full)
     return [
         _finish(
             state=states[w.camera_id], start=w.start, window_end=window_end, now=now,
             hours=stats[w.camera_id].hours, detections=stats[w.camera_id].detections,
-            learnt=stats[w.camera_id].learnt_slots,
+            learnt=stats[w.camera_id].learnt_slots, rolled_up=stats[w.camera_id].rolled_up_hours,
         )
         for w in windows
     ]
@@ -338,16 +359,19 @@ def _recompute(*, camera: Camera, now: dt.datetime, aggregated: dict | None) -> 
         )
 
     return _finish(
-        state=state, start=start, window_end=window_end, now=now, hours=len(keys),
+        state=state, start=start, window_end=window_end, now=now, hours=len(keys), rolled_up=len(keys),
         detections=sum(totals.values()), learnt=sum(1 for slot in slots if slot.sample_count >= config.min_samples),
     )
 
 
-def baseline_recompute_all(*, now: dt.datetime | None = None) -> list[RecomputeResult]:
+def baseline_recompute_all(*, now: dt.datetime | None = None, full: bool = False) -> list[RecomputeResult]:
     """Recompute every live camera (the command without ``--camera``). Cameras on the same clock
     share one aggregation over the widest window (each camera then keeps its own hours), so the
     detections table is read once per time zone rather than once per camera."""
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        # Marks of purged cameras (their own deletes made them); trashed cameras keep theirs.
+        DirtyHour.objects.exclude(camera_id__in=Camera.all_objects.values("pk")).delete()
     by_zone: dict[str, list[Camera]] = defaultdict(list)
     for camera in Camera.objects.order_by("pk"):
         by_zone[str(camera_zone(camera))].append(camera)
@@ -355,7 +379,7 @@ def baseline_recompute_all(*, now: dt.datetime | None = None) -> list[RecomputeR
     results = []
     for cameras in by_zone.values():
         if connection.vendor == "postgresql":
-            results += _recompute_group(cameras=cameras, now=now)
+            results += _recompute_group(cameras=cameras, now=now, full=full)
             continue
         tz = camera_zone(cameras[0])
         end = hour_floor(now, tz)
@@ -366,7 +390,7 @@ def baseline_recompute_all(*, now: dt.datetime | None = None) -> list[RecomputeR
     return results
 
 
-def _recompute_group(*, cameras: list[Camera], now: dt.datetime) -> list[RecomputeResult]:
+def _recompute_group(*, cameras: list[Camera], now: dt.datetime, full: bool = False) -> list[RecomputeResult]:
     """Claim each camera of one clock, recompute the claimed ones together, release them."""
     claimed = []
     results: dict[str, RecomputeResult] = {}
@@ -379,7 +403,7 @@ def _recompute_group(*, cameras: list[Camera], now: dt.datetime) -> list[Recompu
             results[camera.pk] = RecomputeResult(camera_id=camera.pk, skipped="busy")
     try:
         if claimed:
-            results.update((r.camera_id, r) for r in _recompute_sql(cameras=claimed, now=now))
+            results.update((r.camera_id, r) for r in _recompute_sql(cameras=claimed, now=now, full=full))
     finally:
         for camera in claimed:
             _release(camera.pk, "recompute_claimed_at")

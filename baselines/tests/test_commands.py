@@ -20,7 +20,9 @@ def test_recompute_baselines_all_and_one(camera):
     CameraFactory(id="garage")
     CameraFactory(id="old")
     camera_soft_delete(camera_id="old", actor="test")
-    assert _run("recompute_baselines") == "recomputed 2 camera(s) (0 learnt, 0 skipped), 0 detections in 0 hours"
+    assert _run("recompute_baselines") == (
+        "recomputed 2 camera(s) (0 learnt, 0 skipped), 0 detections in 0 hours (0 re-read from the detections)"
+    )
     assert ActivitySlot.objects.filter(camera_id="garage").count() == 168
     assert _run("recompute_baselines", "--camera", "front_door").startswith("recomputed 1 camera(s)")
 
