@@ -6,8 +6,14 @@ when its rows were read. Invalidation bumps the generation (after commit, before
 returns): an entry with an older stamp is a miss. That also defeats the classic cache-aside race,
 since a reader that loaded the rows before a write stamps them with the old generation. A hit
 costs one round trip (the generation and the entry in one MGET). Every cache error degrades to a
-miss (django-redis IGNORE_EXCEPTIONS). Entries never contain a secret: they are built from the
-response serializer.
+miss. Entries never contain a secret: they are built from the response serializer.
+
+On django-redis (production) the MGET and the entry's SET go straight to its Redis client, and an
+entry is stored as raw bytes (``b"<generation>\n" + body``): the hit is the hot path of the busiest
+endpoint, and django-redis's per-key pickling and wrappers cost about as much as the round trip.
+Keys are django-redis's own (prefix and version), and the generation is the integer django-redis
+stores raw, so ``invalidate_now`` keeps using the cache API. Other caches (the embedded default)
+store ``(generation, body)`` through the cache API.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django_redis.client import DefaultClient
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +45,37 @@ def list_key(*, status: str | None, params: dict[str, str]) -> str:
     return f"cameras:list:{status or 'all'}:{digest}"
 
 
+def _redis() -> DefaultClient | None:
+    client = getattr(cache, "client", None)
+    return client if type(client) is DefaultClient else None
+
+
+def _start_generation() -> int | None:
+    # Start from the clock, so a lost generation key never revives old entries.
+    cache.add(GENERATION_KEY, time.time_ns(), None)
+    return cache.get(GENERATION_KEY)
+
+
+def _stamp(generation: int) -> bytes:
+    return b"%d\n" % generation
+
+
 def list_lookup(*, status: str | None, params: dict[str, str]) -> ListLookup:
     key = list_key(status=status, params=params)
+    redis = _redis()
     try:
+        if redis is not None:
+            raw_generation, entry = redis.get_client(write=False).mget(
+                [redis.make_key(GENERATION_KEY), redis.make_key(key)]
+            )
+            generation = int(raw_generation) if raw_generation is not None else _start_generation()
+            if generation is not None and entry is not None and entry.startswith(stamp := _stamp(generation)):
+                return ListLookup(key=key, generation=generation, body=entry[len(stamp) :])
+            return ListLookup(key=key, generation=generation, body=None)
         found = cache.get_many([GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY)
         if generation is None:
-            # Start from the clock, so a lost generation key never revives old entries.
-            cache.add(GENERATION_KEY, time.time_ns(), None)
-            generation = cache.get(GENERATION_KEY)
+            generation = _start_generation()
         entry = found.get(key)
     except Exception:  # noqa: BLE001 - a broken cache is a miss, never an error
         logger.warning("camera list cache unavailable", exc_info=True)
@@ -59,9 +88,14 @@ def list_lookup(*, status: str | None, params: dict[str, str]) -> ListLookup:
 def list_store(lookup: ListLookup, body: bytes) -> None:
     if lookup.generation is None:
         return
+    ttl = settings.NEM_CAMERA_LIST_CACHE_TTL
+    redis = _redis()
     try:
-        cache.set(lookup.key, (lookup.generation, body), settings.NEM_CAMERA_LIST_CACHE_TTL)
-    except Exception:  # noqa: BLE001
+        if redis is not None:
+            redis.get_client(write=True).set(redis.make_key(lookup.key), _stamp(lookup.generation) + body, ex=ttl)
+        else:
+            cache.set(lookup.key, (lookup.generation, body), ttl)
+    except Exception:  # noqa: BLE001 - a broken cache only costs the next reader a query
         logger.warning("camera list cache write failed", exc_info=True)
 
 

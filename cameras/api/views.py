@@ -96,6 +96,13 @@ class CameraViewSet(
     lookup_value_regex = r"[^/]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
+    def perform_content_negotiation(self, request, force=False):
+        # The list answers JSON bytes of its own (from the cache or freshly rendered): choosing a
+        # renderer from the Accept header would be work thrown away on the busiest endpoint.
+        if self.action == "list":
+            return (JSONRenderer(), JSONRenderer.media_type)
+        return super().perform_content_negotiation(request, force)
+
     def list(self, request, *args, **kwargs):
         fields = parse_fields(request.query_params.get("fields"))
         status_filter = request.query_params.get("status") or None
