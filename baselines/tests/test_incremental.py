@@ -191,3 +191,27 @@ def test_a_recompute_waits_for_a_writer_holding_a_mark_and_counts_its_rows(small
     assert outcome["result"].rolled_up_hours == 1
     assert HourlyCount.objects.get(camera=old_camera, hour_start=hour).count == 3
     assert _marks() == set()
+
+
+@pytest.mark.django_db
+def test_trash_restore_and_purge_keep_the_rollup_right_and_leave_no_marks(small_window, old_camera):
+    from cameras.services import camera_purge, camera_restore, camera_soft_delete
+
+    now = dt.datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+    hour = dt.datetime(2026, 3, 1, 13, 0, tzinfo=UTC)
+    gone = CameraFactory(id="gone", created_at=old_camera.created_at)
+    for camera in (old_camera, gone):
+        add_detections(camera, _at(hour, 5), 2)
+    baseline_recompute_all(now=now)
+
+    camera_soft_delete(camera_id="front_door", actor="test")  # its detections' trash marks the hour
+    assert ("front_door", hour) in _marks()
+    camera_restore(camera_id="front_door", actor="test")
+    assert baseline_recompute(camera_id="front_door", now=now).rolled_up_hours == 1
+    assert HourlyCount.objects.get(camera_id="front_door", hour_start=hour).count == 2
+
+    camera_soft_delete(camera_id="gone", actor="test")
+    camera_purge(camera_id="gone", actor="test")  # its own deletes mark hours of a camera that is gone
+    assert ("gone", hour) in _marks()
+    baseline_recompute_all(now=now)
+    assert _marks() == set()
