@@ -146,15 +146,17 @@ def test_baseline_endpoints_need_an_api_key(anon_client, camera, method, path):
 
 
 def _learnt(camera, now):
-    """Three weeks of data ending at ``now``: 2 persons every day at 08:00 and a car on Mondays
-    at 09:00 (camera clock = UTC)."""
-    start = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=21)
-    for day in range(21):
-        base = start.replace(hour=8) + dt.timedelta(days=day)
-        if base < now - dt.timedelta(hours=1):
-            add_detections(camera, base, 2)
-        if (base + dt.timedelta(hours=1)).weekday() == 0 and base + dt.timedelta(hours=1) < now - dt.timedelta(hours=1):
-            add_detections(camera, base + dt.timedelta(hours=1), 1, object_type="car")
+    """The three-week window ending with the last completed hour before ``now``: 2 persons at
+    every 08:00 in it and a car at every Monday 09:00 in it (camera clock = UTC), whatever the
+    hour the test runs at."""
+    end = now.replace(minute=0, second=0, microsecond=0)
+    hour = end - dt.timedelta(days=21)
+    while hour < end:
+        if hour.hour == 8:
+            add_detections(camera, hour, 2)
+        if hour.hour == 9 and hour.weekday() == 0:
+            add_detections(camera, hour, 1, object_type="car")
+        hour += dt.timedelta(hours=1)
     baseline_recompute(camera_id=camera.pk, now=now)
 
 
