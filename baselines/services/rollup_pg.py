@@ -305,15 +305,7 @@ def _rollup_full(cursor, t: dict[str, str], *, tz_name: str, window_end: dt.date
         """,
         {"end": window_end},
     )
-    cursor.execute(
-        f"""
-        INSERT INTO {t["hourly_class"]} AS h (camera_id, hour_start, object_type, day_of_week, hour, count, deleted_by)
-        SELECT camera_id, hour_start, object_type, day_of_week, hour, n, '' FROM bl_class
-        ON CONFLICT (camera_id, hour_start, object_type) DO UPDATE
-        SET count = EXCLUDED.count, day_of_week = EXCLUDED.day_of_week, hour = EXCLUDED.hour
-        WHERE (h.count, h.day_of_week, h.hour) IS DISTINCT FROM (EXCLUDED.count, EXCLUDED.day_of_week, EXCLUDED.hour)
-        """
-    )
+    _upsert_hourly_class(cursor, t, source="bl_class")
 
 
 def _rollup_due(cursor, t: dict[str, str], *, tz_name: str, window_end: dt.datetime) -> None:
@@ -349,15 +341,7 @@ def _rollup_due(cursor, t: dict[str, str], *, tz_name: str, window_end: dt.datet
           )
         """
     )
-    cursor.execute(
-        f"""
-        INSERT INTO {t["hourly_class"]} AS h (camera_id, hour_start, object_type, day_of_week, hour, count, deleted_by)
-        SELECT camera_id, hour_start, object_type, day_of_week, hour, n, '' FROM bl_new
-        ON CONFLICT (camera_id, hour_start, object_type) DO UPDATE
-        SET count = EXCLUDED.count, day_of_week = EXCLUDED.day_of_week, hour = EXCLUDED.hour
-        WHERE (h.count, h.day_of_week, h.hour) IS DISTINCT FROM (EXCLUDED.count, EXCLUDED.day_of_week, EXCLUDED.hour)
-        """
-    )
+    _upsert_hourly_class(cursor, t, source="bl_new")
     cursor.execute(
         f"DELETE FROM {t['hourly_class']} h USING bl_cams c WHERE h.camera_id = c.camera_id AND h.hour_start < c.start_at"
     )
@@ -366,5 +350,19 @@ def _rollup_due(cursor, t: dict[str, str], *, tz_name: str, window_end: dt.datet
         CREATE TEMP TABLE bl_class ON COMMIT DROP AS
         SELECT k.camera_id, k.hour_start, h.object_type, k.day_of_week, k.hour, k.weight, h.count::bigint AS n
         FROM {t["hourly_class"]} h JOIN bl_keys k ON k.camera_id = h.camera_id AND k.hour_start = h.hour_start
+        """
+    )
+
+
+def _upsert_hourly_class(cursor, t: dict[str, str], *, source: str) -> None:
+    """Write the class-hours of the temp table ``source`` into the hourly class rows, touching
+    only rows whose values changed."""
+    cursor.execute(
+        f"""
+        INSERT INTO {t["hourly_class"]} AS h (camera_id, hour_start, object_type, day_of_week, hour, count, deleted_by)
+        SELECT camera_id, hour_start, object_type, day_of_week, hour, n, '' FROM {source}
+        ON CONFLICT (camera_id, hour_start, object_type) DO UPDATE
+        SET count = EXCLUDED.count, day_of_week = EXCLUDED.day_of_week, hour = EXCLUDED.hour
+        WHERE (h.count, h.day_of_week, h.hour) IS DISTINCT FROM (EXCLUDED.count, EXCLUDED.day_of_week, EXCLUDED.hour)
         """
     )
