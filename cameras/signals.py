@@ -13,3 +13,8 @@ from django.dispatch import Signal
 
 frame_arrived = Signal()
 view_moving = Signal()
+
+# Sent inside the transaction that changes a camera's seed ``status`` (online/offline/error), so a
+# receiver's writes (an alert, an outbox row) commit or roll back with the change itself.
+#     kwargs: camera_id (str), previous (str), current (str), at (aware datetime), detail (str)
+camera_status_changed = Signal()

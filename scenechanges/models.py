@@ -19,6 +19,12 @@ class ChangeType(models.TextChoices):
     UNKNOWN = "unknown"
 
 
+class ChangeSource(models.TextChoices):
+    DETECTOR = "detector", "our detector"
+    CAMERA = "camera", "the camera's own event"
+    BOTH = "both", "both"
+
+
 class SceneReference(SoftDeleteModel):
     """The picture a camera's frames are compared with, one per lighting mode (a colour day view
     and an infrared night view look nothing alike). Its image is a copy in the reference store
@@ -38,12 +44,14 @@ class SceneReference(SoftDeleteModel):
     reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.FIRST_FRAME)
     created_at = models.DateTimeField(default=timezone.now)
     retired_at = models.DateTimeField(null=True, blank=True)
+    # A PTZ camera has one reference per preset (and "" for a fixed camera or a free view).
+    preset_token = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["camera", "mode", "-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["camera", "mode"],
+                fields=["camera", "mode", "preset_token"],
                 condition=Q(retired_at__isnull=True, deleted_at__isnull=True),
                 name="scene_reference_one_current_per_mode",
             ),
@@ -90,6 +98,9 @@ class SceneChange(SoftDeleteModel):
         SceneReference, on_delete=models.SET_NULL, null=True, blank=True, related_name="scene_changes"
     )
     signals = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=8, choices=ChangeSource.choices, default=ChangeSource.DETECTOR)
+    preset_token = models.CharField(max_length=64, blank=True, default="")
+    hold = models.BooleanField(default=False, help_text="Keep this change's evidence files indefinitely.")
 
     objects = LiveSceneChangeManager()
     all_objects = models.Manager.from_queryset(SceneChangeQuerySet)()
