@@ -31,6 +31,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from baselines import signals
 from baselines.models import ActivitySlot, Anomaly, ClassSlot, Detection
 from baselines.services.clock import HOUR, camera_zone, hour_floor, hour_keys, hour_label
 from baselines.services.config import baseline_state_get, effective_config
@@ -185,6 +186,7 @@ def _scan(*, camera: Camera, now: dt.datetime, hours: int) -> int:
             try:
                 with transaction.atomic():
                     anomaly.save(force_insert=True)
+                    signals.anomaly_recorded.send(sender=Anomaly, anomaly_id=anomaly.pk, camera_id=camera.pk)
                 created += 1
             except IntegrityError:
                 pass  # this hour and class already has its anomaly (an earlier or concurrent scan)

@@ -152,3 +152,27 @@ def test_current_deviation_is_a_z_score_of_the_last_hour(small_window, old_camer
                               now=SCAN_AT + dt.timedelta(days=1))
     assert quiet["interpretation"] == "normal"
     assert quiet["contributing_factors"] == []
+
+
+def test_a_stored_anomaly_sends_anomaly_recorded_inside_its_transaction(small_window, old_camera):
+    """The receiver runs inside the writing transaction: it sees the row, and a second scan sends nothing."""
+    from django.db import connection
+
+    from baselines import signals
+
+    seen = []
+
+    def receiver(sender, anomaly_id, camera_id, **kwargs):
+        row = Anomaly.objects.get(pk=anomaly_id)
+        seen.append((row.kind, row.object_type, camera_id, connection.in_atomic_block))
+
+    for weeks in range(3):
+        add_detections(old_camera, MONDAY_9 - weeks * WEEK, 10)
+    baseline_recompute(camera_id=old_camera.pk, now=NOW)
+    signals.anomaly_recorded.connect(receiver)
+    try:
+        anomaly_detect(camera_id=old_camera.pk, now=SCAN_AT)
+        anomaly_detect(camera_id=old_camera.pk, now=SCAN_AT)
+    finally:
+        signals.anomaly_recorded.disconnect(receiver)
+    assert seen == [("absence", "", old_camera.pk, True)]
