@@ -21,6 +21,7 @@ from cameras.models import (
     folder_basename,
     normalize_camera_id,
 )
+from cameras.signals import camera_status_changed
 from nem.errors import BadRequest, Conflict
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,29 @@ def camera_create(*, data: dict) -> Camera:
     return camera
 
 
+def camera_status_set(
+    *, camera_id: str, previous: str, status: str, at: dt.datetime, detail: str = "", invalidate: bool = True
+) -> bool:
+    """Move a live camera's seed ``status`` from ``previous`` to ``status``; False if it no longer
+    had ``previous`` (a concurrent writer won) or is trashed.
+
+    The UPDATE is conditional on the old value, and ``camera_status_changed`` is sent inside the
+    same transaction, so a receiver's writes commit or roll back with the change. ``invalidate``
+    False leaves the camera list to the caller (a batch invalidates once)."""
+    if status == previous:
+        return False
+    with transaction.atomic():
+        if not Camera.objects.filter(pk=camera_id, status=previous).update(status=status):
+            return False
+        camera_status_changed.send(
+            sender=Camera, camera_id=camera_id, previous=previous, current=status, at=at, detail=detail
+        )
+        if invalidate:
+            camera_list_invalidate()
+    logger.info("camera status camera=%s %s -> %s (%s)", camera_id, previous, status, detail)
+    return True
+
+
 def camera_update(*, camera_id: str, data: dict) -> Camera:
     """Apply a partial update to a live camera, under a row lock so that a concurrent worker
     update of status/last_seen_at is neither lost nor overwrites this one."""
@@ -124,10 +148,16 @@ def camera_update(*, camera_id: str, data: dict) -> Camera:
                 camera = Camera.objects.select_for_update().get(pk=camera_id)
             except Camera.DoesNotExist:
                 raise camera_not_found(camera_id) from None
+            previous_status = camera.status
             changed = _apply(camera, data)
             _check_stream_rule(camera)
             if changed:
                 camera.save(update_fields=changed)
+                if camera.status != previous_status:
+                    camera_status_changed.send(
+                        sender=Camera, camera_id=camera.id, previous=previous_status, current=camera.status,
+                        at=timezone.now(), detail="set through the API",
+                    )
                 camera_list_invalidate()
     except IntegrityError:
         _raise_on_conflict(

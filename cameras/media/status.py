@@ -3,8 +3,9 @@
 
 The scanner and the frame grabber re-evaluate the cameras they touched, so ``online`` follows
 arriving media at once; the periodic check catches silence and folders that broke meanwhile.
-Every transition is a conditional UPDATE on the old value (a concurrent API PATCH wins over a
-stale evaluation, never the reverse) and invalidates the camera list once per run.
+Every transition goes through ``camera_status_set``: a conditional UPDATE on the old value (a
+concurrent API PATCH wins over a stale evaluation, never the reverse) that sends
+``camera_status_changed`` inside its transaction; the camera list is invalidated once per run.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from cameras.cache import camera_list_invalidate
 from cameras.media.paths import MISSING, folder_check
 from cameras.models import Camera, CameraStatus, IngestionMode, IngestionRecord
+from cameras.services import camera_status_set
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +69,10 @@ def camera_status_check(
         new, reason = camera_status_evaluate(camera=camera, record=record, now=now)
         if new == camera.status:
             continue
-        if Camera.objects.filter(pk=camera.pk, status=camera.status).update(status=new):
+        if camera_status_set(
+            camera_id=camera.pk, previous=camera.status, status=new, at=now, detail=reason, invalidate=False
+        ):
             report.changes[camera.pk] = (camera.status, new)
-            logger.info("camera status camera=%s %s -> %s (%s)", camera.pk, camera.status, new, reason)
     if report.changes and invalidate:
         camera_list_invalidate()
     return report

@@ -141,3 +141,78 @@ def test_a_trashed_camera_is_left_alone(media_root):
     report = camera_status_check(now=T0)
     assert (report.checked, report.changes) == (0, {})
     assert Camera.all_objects.get(pk="gone").status == CameraStatus.ONLINE
+
+
+@pytest.fixture
+def status_signals():
+    """Every ``camera_status_changed`` sent, with whether a transaction was open at that moment."""
+    from django.db import connection
+
+    from cameras.signals import camera_status_changed
+
+    sent = []
+
+    def receiver(sender, **kwargs):
+        sent.append({**kwargs, "in_atomic": connection.in_atomic_block})
+
+    camera_status_changed.connect(receiver, dispatch_uid="test-status-signals")
+    yield sent
+    camera_status_changed.disconnect(dispatch_uid="test-status-signals")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_status_change_sends_camera_status_changed_inside_its_transaction(cam, folder, status_signals):
+    upload(folder, "a.jpg", T0)
+    media_scan(now=T0 + dt.timedelta(seconds=5))
+    assert status_signals == []
+
+    at = T0 + OFFLINE_AFTER + dt.timedelta(seconds=1)
+    camera_status_check(now=at)
+    assert status_signals == [
+        {
+            "signal": status_signals[0]["signal"],
+            "camera_id": "front_door",
+            "previous": "online",
+            "current": "offline",
+            "at": at,
+            "detail": "no media for 601 s",
+            "in_atomic": True,
+        }
+    ]
+    # No change, no signal.
+    camera_status_check(now=at + dt.timedelta(seconds=1))
+    assert len(status_signals) == 1
+
+    later = T0 + dt.timedelta(hours=2)
+    upload(folder, "b.jpg", later)
+    media_scan(now=later + dt.timedelta(seconds=10))
+    assert [(s["previous"], s["current"], s["detail"], s["in_atomic"]) for s in status_signals[1:]] == [
+        ("offline", "online", "media arriving", True)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_receiver_rolls_the_status_change_back(cam, folder):
+    from cameras.signals import camera_status_changed
+
+    def refuse(sender, **kwargs):
+        raise RuntimeError("receiver failed")
+
+    camera_status_changed.connect(refuse, dispatch_uid="test-refuse")
+    try:
+        with pytest.raises(RuntimeError):
+            camera_status_check(now=T0 + OFFLINE_AFTER * 2)
+    finally:
+        camera_status_changed.disconnect(dispatch_uid="test-refuse")
+    assert status_of() == CameraStatus.ONLINE
+
+
+@pytest.mark.django_db
+def test_a_status_set_through_the_api_sends_the_signal(api_client, cam, status_signals):
+    response = api_client.patch("/api/cameras/front_door", {"status": "error"}, format="json")
+    assert response.status_code == 200
+    assert [(s["camera_id"], s["previous"], s["current"], s["detail"]) for s in status_signals] == [
+        ("front_door", "online", "error", "set through the API")
+    ]
+    api_client.patch("/api/cameras/front_door", {"name": "Renamed"}, format="json")
+    assert len(status_signals) == 1
