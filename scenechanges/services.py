@@ -25,6 +25,7 @@ from cameras.services import camera_get_live
 from nem.errors import UnprocessableEntity
 from nem.pagination import decode_cursor, encode_cursor
 from scenechanges import detector
+from scenechanges import signals as domain_signals
 from scenechanges.models import SceneChange, SceneMonitor, SceneReference
 
 logger = logging.getLogger(__name__)
@@ -321,6 +322,7 @@ def _compare_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame,
     )
     monitor.episode = change
     _reset_pending(monitor)
+    domain_signals.scene_change_recorded.send(sender=SceneChange, scene_change_id=change.pk, camera_id=camera_id)
     return CompareResult("change_recorded", change=change, comparison=comparison)
 
 
@@ -386,6 +388,9 @@ def scenechange_acknowledge(
         change.save(update_fields=["acknowledged", "acknowledged_at", "acknowledged_by"])
         if update_reference:
             _rereference_current_view(change)
+        domain_signals.scene_change_acknowledged.send(
+            sender=SceneChange, scene_change_id=change.pk, camera_id=camera_id
+        )
     logger.info(
         "scene change %s of %s acknowledged by %s (update_reference=%s)", change.pk, camera_id, actor, update_reference
     )

@@ -281,3 +281,30 @@ def test_get_refuses_other_cameras_changes(cam, frames):
     other = SceneChangeFactory(camera=CameraFactory(id="garage"))
     with pytest.raises(NotFound, match=f"Scene change with id {other.pk} not found for camera front_door"):
         services.scenechange_get(camera_id=cam.id, scene_change_id=other.pk)
+
+
+def test_recorded_and_acknowledged_signals_are_sent_inside_the_transaction(cam, frames):
+    from django.db import connection
+
+    from scenechanges import signals
+
+    seen = []
+
+    def receiver(signal, **kwargs):
+        seen.append((signal, kwargs["scene_change_id"], kwargs["camera_id"], connection.in_atomic_block))
+
+    signals.scene_change_recorded.connect(receiver)
+    signals.scene_change_acknowledged.connect(receiver)
+    try:
+        compare(cam, frames.write(f.view()))
+        statuses(cam, [frames.write(f.blocked()) for _ in range(4)])
+        change = SceneChange.objects.get()
+        services.scenechange_acknowledge(camera_id=cam.id, scene_change_id=change.pk, actor="a")
+        services.scenechange_acknowledge(camera_id=cam.id, scene_change_id=change.pk, actor="a")  # idempotent
+    finally:
+        signals.scene_change_recorded.disconnect(receiver)
+        signals.scene_change_acknowledged.disconnect(receiver)
+    assert seen == [
+        (signals.scene_change_recorded, change.pk, cam.id, True),
+        (signals.scene_change_acknowledged, change.pk, cam.id, True),
+    ]
