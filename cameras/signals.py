@@ -18,3 +18,15 @@ view_moving = Signal()
 # receiver's writes (an alert, an outbox row) commit or roll back with the change itself.
 #     kwargs: camera_id (str), previous (str), current (str), at (aware datetime), detail (str)
 camera_status_changed = Signal()
+
+# ONVIF events and PTZ arrival (issue 17), sent by onvifctl; scenechanges listens.
+# ``view_moving`` may also carry ``preset_token`` (str): the move is a goto of that preset, and
+# comparisons resume only when ``view_settled`` says the camera arrived.
+# ``view_settled``: the device reported MoveStatus IDLE after a preset goto.
+#     kwargs: camera_id (str), preset_token (str)
+view_settled = Signal()
+# ``camera_tamper_reported``: the camera itself reports tampering (an ONVIF tamper topic turned
+# active). Sent inside the transaction that records the device's message.
+#     kwargs: camera_id (str), change_type (a scenechanges ChangeType value), topic (str),
+#     occurred_at (aware datetime, our clock)
+camera_tamper_reported = Signal()
