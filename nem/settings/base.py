@@ -348,3 +348,22 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+# ONVIF EVENTS AND PTZ PRESETS (issue 17)
+# run_onvif_events: each PullMessages waits up to PULL seconds for messages; subscriptions are asked
+# for SUBSCRIPTION seconds and renewed when fewer than RENEW_BEFORE + PULL seconds are left; a
+# lapsed or refused subscription is recreated after a backoff that doubles up to BACKOFF_MAX.
+NEM_ONVIF_EVENTS_PULL_SECONDS = env.float("NEM_ONVIF_EVENTS_PULL_SECONDS", default=20.0)
+NEM_ONVIF_EVENTS_SUBSCRIPTION_SECONDS = env.float("NEM_ONVIF_EVENTS_SUBSCRIPTION_SECONDS", default=120.0)
+NEM_ONVIF_EVENTS_RENEW_BEFORE_SECONDS = env.float("NEM_ONVIF_EVENTS_RENEW_BEFORE_SECONDS", default=30.0)
+NEM_ONVIF_EVENTS_MESSAGE_LIMIT = env.int("NEM_ONVIF_EVENTS_MESSAGE_LIMIT", default=100)
+NEM_ONVIF_EVENTS_BACKOFF_MAX_SECONDS = env.float("NEM_ONVIF_EVENTS_BACKOFF_MAX_SECONDS", default=300.0)
+# How often the process re-reads which cameras to subscribe to (new, changed, trashed cameras).
+NEM_ONVIF_EVENTS_REFRESH_SECONDS = env.float("NEM_ONVIF_EVENTS_REFRESH_SECONDS", default=60.0)
+# Threads that write the received events to the database (the event loop itself is one thread).
+NEM_ONVIF_EVENTS_DB_WORKERS = env.int("NEM_ONVIF_EVENTS_DB_WORKERS", default=4)
+# After a preset goto, GetStatus is polled this often until MoveStatus is IDLE (at most
+# NEM_PTZ_PRESET_SECONDS); after a continuous move, a view still for this long becomes the
+# free view's reference.
+NEM_PTZ_STATUS_POLL_SECONDS = env.float("NEM_PTZ_STATUS_POLL_SECONDS", default=0.5)
+NEM_SCENE_FREE_VIEW_QUIET_SECONDS = env.float("NEM_SCENE_FREE_VIEW_QUIET_SECONDS", default=30.0)
