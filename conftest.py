@@ -8,7 +8,7 @@ import socket
 import pytest
 from rest_framework.test import APIClient
 
-TEST_API_KEY = "test-api-key"  # listed in NEM_API_KEYS by nem.settings.test
+TEST_API_KEY = "test-api-key-for-the-test-suite-only-0001"  # listed in NEM_API_KEYS by nem.settings.test
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

@@ -182,7 +182,7 @@ def _bench_ingest(rows: list[tuple]) -> list[Row]:
             for r in rows[i : i + BATCH]
         ]
         payloads.append(json.dumps({"detections": items}).encode())
-    client = Client(HTTP_X_API_KEY="test-api-key", SERVER_NAME="localhost")
+    client = Client(HTTP_X_API_KEY="test-api-key-for-the-test-suite-only-0001", SERVER_NAME="localhost")
     # warm-up: one batch, then start from an empty table
     assert client.post("/api/detections", payloads[0], content_type="application/json").status_code == 201
     _truncate("baselines_detection", "baselines_event")

@@ -32,7 +32,7 @@ from pathlib import Path
 from bench.common import Row
 
 ROOT = Path(__file__).resolve().parent.parent
-API_KEY = "test-api-key"  # NEM_API_KEYS of nem.settings.test, which bench.settings extends
+API_KEY = "test-api-key-for-the-test-suite-only-0001"  # NEM_API_KEYS of nem.settings.test, which bench.settings extends
 CONNECTIONS = 64
 N_CAMERAS = 20  # = bench.urls.BARE_CAMERAS: both bodies weigh the same
 LONG = int(os.environ.get("BENCH_LOAD_SECONDS", "30"))

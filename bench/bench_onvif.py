@@ -20,7 +20,7 @@ import time
 from bench.common import Row, median, setup_django, timed
 
 REPEAT = int(os.environ.get("BENCH_ONVIF_REPEAT", "50"))
-API_KEY = "test-api-key"  # NEM_API_KEYS of nem.settings.test
+API_KEY = "test-api-key-for-the-test-suite-only-0001"  # NEM_API_KEYS of nem.settings.test
 
 
 def run() -> list[Row]:

@@ -145,6 +145,8 @@ class CameraAuditRecord(models.Model):
         DELETE = "delete"
         RESTORE = "restore"
         PURGE = "purge"
+        # A PATCH moved rtsp_url/onvif_url to another scheme, host or port without new credentials.
+        CREDENTIALS_CLEARED = "creds_cleared", "credentials cleared"
 
     camera_id = models.CharField(max_length=255, db_index=True)
     camera_name = models.CharField(max_length=255)

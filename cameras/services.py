@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
+from cameras import netpolicy
 from cameras.cache import camera_list_invalidate
 from cameras.cascade import camera_children
 from cameras.models import (
@@ -138,9 +139,27 @@ def camera_status_set(
     return True
 
 
-def camera_update(*, camera_id: str, data: dict) -> Camera:
+CREDENTIAL_FIELDS = ("rtsp_username", "rtsp_password")
+
+
+def _moved_urls(camera: Camera, data: dict) -> list[str]:
+    """The device URLs this update points at another scheme, host or port."""
+    return [
+        field
+        for field in ("rtsp_url", "onvif_url")
+        if field in data and netpolicy.origin(data[field]) != netpolicy.origin(getattr(camera, field))
+    ]
+
+
+def camera_update(*, camera_id: str, data: dict, actor: str = "unknown") -> Camera:
     """Apply a partial update to a live camera, under a row lock so that a concurrent worker
-    update of status/last_seen_at is neither lost nor overwrites this one."""
+    update of status/last_seen_at is neither lost nor overwrites this one.
+
+    Credentials belong to the host they were given for: when ``rtsp_url`` or ``onvif_url`` moves to
+    another scheme, host or port and the same update brings no credentials, the stored username
+    and password are cleared (an audit record says so, and ``camera.credentials_cleared`` lists
+    the fields for the response). Otherwise changing only the URL would send the old password to
+    whoever runs the new host."""
     _raise_on_conflict(camera_id=None, name=data.get("name"), folder_path=data.get("folder_path"), exclude=camera_id)
     try:
         with transaction.atomic():
@@ -149,8 +168,23 @@ def camera_update(*, camera_id: str, data: dict) -> Camera:
             except Camera.DoesNotExist:
                 raise camera_not_found(camera_id) from None
             previous_status = camera.status
+            moved = _moved_urls(camera, data)
+            cleared: list[str] = []
+            if moved and not any(field in data for field in CREDENTIAL_FIELDS):
+                cleared = [f for f in CREDENTIAL_FIELDS if getattr(camera, f)]
+                data = {**data, "rtsp_username": None, "rtsp_password": None} if cleared else data
             changed = _apply(camera, data)
             _check_stream_rule(camera)
+            if cleared:
+                CameraAuditRecord.objects.create(
+                    camera_id=camera.id,
+                    camera_name=camera.name,
+                    action=CameraAuditRecord.Action.CREDENTIALS_CLEARED,
+                    actor=actor,
+                    details={"cleared": cleared, "moved": moved},
+                )
+                logger.info("camera %s: %s moved, stored credentials cleared", camera.id, ", ".join(moved))
+            camera.credentials_cleared = cleared
             if changed:
                 camera.save(update_fields=changed)
                 if camera.status != previous_status:

@@ -23,7 +23,7 @@ SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM = os.environ.get("NEM_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("NEM_E2E_CHROMEDRIVER", "/usr/bin/chromedriver")
 ADMIN_USER, ADMIN_PASSWORD = "e2e-admin", "e2e-admin-password-9"
-API_KEY = "test-api-key"  # NEM_API_KEYS of nem.settings.test, which the server runs with
+API_KEY = "test-api-key-for-the-test-suite-only-0001"  # NEM_API_KEYS of nem.settings.test, which the server runs with
 
 
 def pytest_configure(config):

@@ -3,8 +3,9 @@ and our logging. Swap the library by rewriting this file; nothing else knows it 
 
 What it does differently from ``onvif.ONVIFCamera`` (and why):
 
-- Every SOAP call has a connect bound and a read bound (zeep ``Transport(timeout,
-  operation_timeout)``); onvif-zeep has none by default and waits forever on a silent device.
+- Every SOAP exchange has one total deadline and a size cap, follows no redirect, and goes only to
+  an address inside NEM_DEVICE_NETWORKS (``onvifctl.transport``); onvif-zeep has no bound at all
+  by default and waits forever on a silent device.
 - No WSDL cache file (onvif-zeep's ``no_cache=True``: a plain zeep Client, never the sqlite
   ``CachingClient``) and the WSDL files bundled with onvif-zeep (a top-level ``wsdl/`` folder in
   site-packages): no network fetch of schemas. Each WSDL is parsed once per process and shared.
@@ -62,6 +63,8 @@ import zeep.wsdl  # noqa: E402
 from lxml import etree  # noqa: E402
 from zeep.transports import Transport  # noqa: E402
 
+from onvifctl import transport  # noqa: E402
+
 ONVIFService = _onvif_client.ONVIFService
 UsernameDigestTokenDtDiff = _onvif_client.UsernameDigestTokenDtDiff
 WSDL_DIR = Path(_onvif_client.__file__).resolve().parent.parent / "wsdl"
@@ -118,6 +121,14 @@ class OnvifError(Exception):
 
 class DeviceUnreachable(OnvifError):
     """Connection refused, no route, DNS failure, or no answer within the timeout."""
+
+
+class DeviceTimedOut(DeviceUnreachable):
+    """The device did not complete its answer within the call's total deadline."""
+
+
+class DeviceAddressRefused(OnvifError):
+    """The device host is outside NEM_DEVICE_NETWORKS (checked right before connecting)."""
 
 
 class DeviceAuthFailed(OnvifError):
@@ -185,33 +196,46 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def classify_error(exc: BaseException, *, url: str, timeout: float) -> OnvifError:
     """Map anything requests/zeep/lxml/onvif-zeep raised to one of our errors. onvif-zeep wraps
-    everything in ``ONVIFError('Unknown error: ...')``; the original is its ``__context__``."""
+    everything in ``ONVIFError('Unknown error: ...')``; the original is its ``__context__``.
+
+    The message names the class of failure only. What the device said (a fault reason, an HTTP
+    status, a banner) goes to the log, never into the error: otherwise the API would be a banner
+    grabber for whatever host a camera URL points at."""
     for err in _chain(exc):
         if isinstance(err, OnvifError):
             return err
+        if isinstance(err, transport.AddressRefused):
+            return DeviceAddressRefused(f"Device at {url} not contacted: {err}")
         if isinstance(err, requests.exceptions.Timeout):
-            return DeviceUnreachable(f"Device at {url} did not answer within {timeout:g} s")
+            return DeviceTimedOut(f"Device at {url} did not answer within {timeout:g} s")
         if isinstance(err, requests.exceptions.ConnectionError):
             return DeviceUnreachable(f"Could not connect to the device at {url}")
+        if isinstance(err, (transport.RedirectRefused, transport.ResponseTooLarge)):
+            logger.info("onvif device %s: %s", url, err)
+            return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
         if isinstance(err, zeep.exceptions.Fault):
             codes = _subcodes(err)
             reason = (err.message or "no reason given").strip()[:200]
+            logger.info("onvif device %s answered a SOAP fault %s: %s", url, sorted(codes), reason)
             if codes & _AUTH_SUBCODES or "not authorized" in reason.lower():
-                return DeviceAuthFailed(f"Device at {url} refused our credentials ({reason})")
+                return DeviceAuthFailed(f"Device at {url} refused our credentials")
             if codes & _UNSUPPORTED_SUBCODES:
-                return DeviceUnsupported(f"Device does not support this operation ({reason})")
+                return DeviceUnsupported("Device does not support this operation")
             if codes & _INVALID_ARG_SUBCODES:
-                return DeviceInvalidArgument(f"Device refused the request ({reason})")
-            return DeviceBadResponse(f"Device at {url} answered with a SOAP fault ({reason})")
+                return DeviceInvalidArgument("Device refused an argument of the request")
+            return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
         if isinstance(err, zeep.exceptions.TransportError):
+            logger.info("onvif device %s answered HTTP %s", url, err.status_code)
             if err.status_code in (401, 403):
-                return DeviceAuthFailed(f"Device at {url} refused our credentials (HTTP {err.status_code})")
+                return DeviceAuthFailed(f"Device at {url} refused our credentials")
             if err.status_code in (404, 405, 501):
-                return DeviceUnsupported(f"Device at {url} has no such service (HTTP {err.status_code})")
-            return DeviceBadResponse(f"Device at {url} answered HTTP {err.status_code or '?'} without a SOAP body")
+                return DeviceUnsupported(f"Device at {url} has no such service")
+            return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
         if isinstance(err, (zeep.exceptions.Error, etree.LxmlError)):
-            return DeviceBadResponse(f"Device at {url} sent a response we could not read")
-    return DeviceBadResponse(f"Device at {url} sent an unexpected response ({type(exc).__name__})")
+            logger.info("onvif device %s sent an unreadable answer: %s", url, type(err).__name__)
+            return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
+    logger.info("onvif device %s: unexpected %s", url, type(exc).__name__)
+    return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
 
 
 def device_url_for(*, onvif_url: str | None, rtsp_url: str | None) -> str | None:
@@ -263,6 +287,8 @@ class OnvifClient:
         profile_index: int = 0,
         connect_timeout: float = 2.0,
         timeout: float = 5.0,
+        max_bytes: int = 2 * 1024 * 1024,
+        deadline: float | None = None,
     ):
         self.device_url = device_url
         self.profile_index = profile_index
@@ -270,8 +296,12 @@ class OnvifClient:
         self._username = username or ""
         self._password = password or ""
         self._lock = threading.RLock()
-        self._transport = Transport(timeout=connect_timeout, operation_timeout=(connect_timeout, timeout))
-        self._transport.session.trust_env = False  # never an environment proxy, never .netrc
+        # ``timeout`` bounds each SOAP exchange as a whole (not each socket read), ``deadline``
+        # every exchange of this client; no redirects, at most ``max_bytes`` per answer.
+        session = transport.device_session(
+            connect_timeout=connect_timeout, timeout=timeout, max_bytes=max_bytes, deadline=deadline
+        )
+        self._transport = Transport(session=session, timeout=connect_timeout, operation_timeout=timeout)
         self._services: dict[str, object] = {}
         self._profile: Profile | None = None
         self.stop_supported: bool | None = None  # learnt on the first Stop

@@ -20,14 +20,18 @@ from contextlib import contextmanager
 from django.conf import settings
 from rest_framework.exceptions import ValidationError
 
+from cameras import netpolicy
 from cameras.models import Camera, IngestionMode, StreamProfile
 from cameras.services import camera_get_live
 from cameras.signals import view_moving
 from nem.errors import BadRequest, Conflict, ServiceUnavailable
 from onvifctl import discovery
 from onvifctl.adapter import (
+    DeviceAddressRefused,
     DeviceAuthFailed,
+    DeviceBadResponse,
     DeviceInvalidArgument,
+    DeviceTimedOut,
     DeviceUnsupported,
     OnvifClient,
     OnvifError,
@@ -85,6 +89,7 @@ def onvif_client_get(*, camera: Camera) -> OnvifClient:
         profile_index=1 if camera.stream_profile == StreamProfile.SUB else 0,
         connect_timeout=settings.NEM_ONVIF_CONNECT_TIMEOUT_SECONDS,
         timeout=settings.NEM_ONVIF_TIMEOUT_SECONDS,
+        max_bytes=settings.NEM_DEVICE_MAX_RESPONSE_BYTES,
     )
     with _clients_lock:
         _clients[camera.id] = (fingerprint, client)
@@ -126,10 +131,21 @@ def _device_errors(camera_id: str):
         onvif_client_drop(camera_id=camera_id)
         logger.warning("onvif: camera %s refused our credentials", camera_id)
         raise ServiceUnavailable(f"Device refused the credentials: {exc}. {AUTH_HINT}") from exc
+    except DeviceAddressRefused as exc:
+        onvif_client_drop(camera_id=camera_id)
+        logger.warning("onvif: camera %s: %s", camera_id, exc)
+        raise Conflict(f"Camera {camera_id}: {exc}") from exc
     except OnvifError as exc:
         onvif_client_drop(camera_id=camera_id)
         logger.warning("onvif: camera %s: %s", camera_id, exc)
-        raise ServiceUnavailable(f"Device unreachable: {exc}") from exc
+        # The class of failure, never the device's own words (those are in the log).
+        if isinstance(exc, DeviceTimedOut):
+            kind = "Device timed out"
+        elif isinstance(exc, DeviceBadResponse):
+            kind = "Not an ONVIF device"
+        else:
+            kind = "Device unreachable"
+        raise ServiceUnavailable(f"{kind}: {exc}") from exc
 
 
 def onvif_capabilities_get(*, camera_id: str) -> dict:
@@ -219,6 +235,10 @@ def discovery_network(subnet: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
         raise ValidationError(
             {"subnet": [f"'{subnet}' is not a subnet in CIDR notation, e.g. 192.168.1.0/24"]}
         ) from None
+    if not netpolicy.network_allowed(network):
+        raise ValidationError(
+            {"subnet": [f"{network} is not inside {netpolicy.rule_text()}: discovery probes device networks only"]}
+        )
     max_prefix = settings.NEM_ONVIF_DISCOVERY_MAX_PREFIX
     limit = 2 ** (32 - max_prefix)
     if network.num_addresses > limit:
@@ -233,13 +253,18 @@ def discovery_network(subnet: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
     return network
 
 
-def _device_details(*, device_url: str, username: str, password: str | None, timeout: float) -> dict:
+def _device_details(
+    *, device_url: str, username: str, password: str | None, timeout: float, deadline: float | None = None
+) -> dict:
     client = OnvifClient(
         device_url=device_url,
         username=username,
         password=password,
         connect_timeout=min(settings.NEM_ONVIF_CONNECT_TIMEOUT_SECONDS, timeout),
         timeout=timeout,
+        max_bytes=settings.NEM_DEVICE_MAX_RESPONSE_BYTES,
+        # Every exchange of this fetch ends by then, so the thread running it ends with the request.
+        deadline=deadline,
     )
     info = client.device_info()
     rtsp_urls = (
@@ -320,7 +345,12 @@ def onvif_discover(
                 now = time.monotonic()
                 budget = max(0.1, min(device_timeout, deadline - now))
                 future = executor.submit(
-                    _device_details, device_url=match.device_url, username=username, password=password, timeout=budget
+                    _device_details,
+                    device_url=match.device_url,
+                    username=username,
+                    password=password,
+                    timeout=budget,
+                    deadline=min(now + budget, deadline),
                 )
                 pending[match.epr] = (now + budget, future)
         for epr, (device_deadline, future) in pending.items():
@@ -331,8 +361,9 @@ def onvif_discover(
             except OnvifError as exc:
                 logger.info("discovery: no details from %s: %s", found[epr].device_url, exc)
     finally:
-        # Late fetches finish on their own socket timeouts; nobody waits for them.
-        executor.shutdown(wait=False, cancel_futures=True)
+        # Fetches not started are dropped; running ones end by their deadline (the transport bounds
+        # every exchange by it), so waiting here is bounded and no thread outlives the request.
+        executor.shutdown(wait=True, cancel_futures=True)
     matches = sorted(found.values(), key=lambda m: (ipaddress.ip_address(m.ip), m.port, m.epr))
     devices = [_device_entry(m, details.get(m.epr)) for m in matches]
     logger.info(

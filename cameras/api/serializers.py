@@ -6,6 +6,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from rest_framework import serializers
 
+from cameras import netpolicy
 from cameras.models import (
     Camera,
     CameraStatus,
@@ -88,6 +89,7 @@ def split_rtsp_url(value: str) -> tuple[str, str | None, str | None]:
         raise serializers.ValidationError("rtsp_url must use rtsp:// or rtsps:// scheme")
     if not parts.hostname:
         raise serializers.ValidationError("rtsp_url must have a valid host")
+    _check_device_host("rtsp_url", value)
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password else None
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
@@ -108,7 +110,16 @@ def validate_onvif_url(value: str) -> str:
         raise serializers.ValidationError(
             "onvif_url must not carry credentials; set rtsp_username and rtsp_password instead"
         )
+    _check_device_host("onvif_url", value)
     return value
+
+
+def _check_device_host(field: str, url: str) -> None:
+    # No camera URL may point the server at itself, the cloud metadata service or the internet.
+    try:
+        netpolicy.check_url_on_save(url)
+    except netpolicy.DeviceAddressRefused as exc:
+        raise serializers.ValidationError(f"{field} host {exc}") from None
 
 
 def validate_timezone(value: str) -> str:

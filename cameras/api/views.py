@@ -132,8 +132,14 @@ class CameraViewSet(
     def partial_update(self, request, *args, **kwargs):
         serializer = CameraWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        camera = services.camera_update(camera_id=kwargs["pk"], data=serializer.validated_data)
-        return Response(CameraSerializer(camera).data)
+        camera = services.camera_update(
+            camera_id=kwargs["pk"], data=serializer.validated_data, actor=actor_of(request)
+        )
+        body = CameraSerializer(camera).data
+        if camera.credentials_cleared:
+            # The URL moved to another host without new credentials: the old ones were dropped.
+            body["credentials_cleared"] = camera.credentials_cleared
+        return Response(body)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(CameraSerializer(services.camera_get_live(camera_id=kwargs["pk"])).data)

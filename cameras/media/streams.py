@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cameras import netpolicy
 from cameras.cache import camera_list_invalidate
 from cameras.media.paths import MISSING, OUTSIDE_ROOT, atomic_write, folder_check
 from cameras.media.scanner import (
@@ -165,11 +166,31 @@ def _prepare(camera: Camera, report: GrabReport, now: dt.datetime) -> GrabJob | 
     if not camera.rtsp_url:
         report.failed[camera.pk] = "no rtsp_url configured"
         return None
+    try:
+        target = _checked_target(camera.rtsp_url)
+    except netpolicy.DeviceAddressRefused as exc:
+        report.failed[camera.pk] = f"rtsp_url host {exc}; nothing was sent"
+        return None
     if not record_claim(camera.pk):
         report.skipped.append(camera.pk)
         return None
-    url = stream_url_with_credentials(camera.rtsp_url, camera.rtsp_username, camera.rtsp_password)
+    url = stream_url_with_credentials(target, camera.rtsp_username, camera.rtsp_password)
     return GrabJob(camera_id=camera.pk, folder=check.path, public_url=redact_url(camera.rtsp_url), url=url)
+
+
+def _checked_target(rtsp_url: str) -> str:
+    """The URL to open, its host checked against NEM_DEVICE_NETWORKS now (DNS may have changed
+    since the URL was saved). A plain rtsp:// name is replaced by the address that was checked, so
+    FFmpeg's own lookup cannot lead elsewhere; rtsps:// keeps the name its certificate is for."""
+    host, port, scheme = netpolicy.url_host_port(rtsp_url)
+    addresses = netpolicy.check_host(host, port)
+    literal = str(addresses[0])
+    if scheme != "rtsp" or literal == host:
+        return rtsp_url
+    parts = urlsplit(rtsp_url)
+    shown = f"[{literal}]" if ":" in literal else literal
+    netloc = f"{shown}:{parts.port}" if parts.port else shown
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def stream_grab_frames(*, camera_ids: list[str] | None = None, now: dt.datetime | None = None) -> GrabReport:

@@ -511,7 +511,7 @@ class TestAuth:
         assert_problem(anon_client.get("/api/cameras"), 401, "Invalid API key")
 
     def test_key_in_query_parameter_works(self, anon_client):
-        assert anon_client.get("/api/cameras?api_key=test-api-key").status_code == 200
+        assert anon_client.get("/api/cameras?api_key=test-api-key-for-the-test-suite-only-0001").status_code == 200
 
     def test_admin_managed_key_works_and_revoked_key_does_not(self, anon_client):
         from nem.models import ApiKey, api_key_create

@@ -367,3 +367,21 @@ NEM_ONVIF_EVENTS_DB_WORKERS = env.int("NEM_ONVIF_EVENTS_DB_WORKERS", default=4)
 # free view's reference.
 NEM_PTZ_STATUS_POLL_SECONDS = env.float("NEM_PTZ_STATUS_POLL_SECONDS", default=0.5)
 NEM_SCENE_FREE_VIEW_QUIET_SECONDS = env.float("NEM_SCENE_FREE_VIEW_QUIET_SECONDS", default=30.0)
+
+# SECURITY HARDENING (issue 11)
+# Networks a camera connection may reach (RTSP, ONVIF, discovery): CIDRs, comma separated. Default:
+# RFC 1918 and IPv6 ULA. Loopback and link-local are reachable only when an entry lies inside them.
+NEM_DEVICE_NETWORKS = env.list("NEM_DEVICE_NETWORKS", default=["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
+# The largest response one device call may return (the whole SOAP body), in bytes.
+NEM_DEVICE_MAX_RESPONSE_BYTES = env.int("NEM_DEVICE_MAX_RESPONSE_BYTES", default=2 * 1024 * 1024)
+# JSON request bodies nested deeper than this are a 422 (the parser stops before recursing).
+NEM_JSON_MAX_DEPTH = env.int("NEM_JSON_MAX_DEPTH", default=32)
+# Images with more pixels than this are never decoded (the header is read first).
+NEM_MAX_IMAGE_PIXELS = env.int("NEM_MAX_IMAGE_PIXELS", default=40_000_000)
+# Time budget of one video frame extraction for a snapshot (seconds of wall clock).
+NEM_VIDEO_EXTRACT_SECONDS = env.float("NEM_VIDEO_EXTRACT_SECONDS", default=2.0)
+# Failed API-key authentications per client IP before a 429 (per NEM_AUTH_FAILURE_WINDOW_SECONDS).
+NEM_AUTH_FAILURE_LIMIT = env.int("NEM_AUTH_FAILURE_LIMIT", default=10)
+NEM_AUTH_FAILURE_WINDOW_SECONDS = env.int("NEM_AUTH_FAILURE_WINDOW_SECONDS", default=300)
+# API keys are shown once from the session, never from a (signed, readable) message cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

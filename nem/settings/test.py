@@ -15,7 +15,10 @@ DEBUG = False  # tests run as production does
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-NEM_API_KEYS = ["test-api-key"]
+NEM_API_KEYS = ["test-api-key-for-the-test-suite-only-0001"]
+# Device peers in tests live on loopback (the conftest guard allows nothing else); the private
+# ranges stay listed so configurations that name LAN hosts still save.
+NEM_DEVICE_NETWORKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "127.0.0.0/8", "::1/128"]
 
 if not REDIS_URL:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nem-tests"}
@@ -26,3 +29,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     import tempfile
 
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"nem-test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Tests render admin pages without running collectstatic first.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+
+# Alerts (issue 15): webhook and push receivers in tests are loopback peers.
+NEM_ALERT_ALLOW_LOOPBACK_TARGETS = True
