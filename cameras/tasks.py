@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 # daily (beat "purge-trash"); cron: manage.py purge_trash
 @shared_task(name="cameras.purge_trash", soft_time_limit=600, time_limit=660)
 def purge_trash_task() -> int:
+    if settings.NEM_TRASH_RETENTION_DAYS < 1:
+        # The system check stops every process on this; a task already queued refuses too.
+        raise ValueError(f"NEM_TRASH_RETENTION_DAYS={settings.NEM_TRASH_RETENTION_DAYS} would empty the whole trash")
     return len(services.camera_purge_trash(older_than_days=settings.NEM_TRASH_RETENTION_DAYS, actor="beat:purge-trash"))
 
 

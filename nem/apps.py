@@ -6,4 +6,4 @@ class NemConfig(AppConfig):
     verbose_name = "NEM access"
 
     def ready(self) -> None:
-        from nem import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from nem import checks, jobs, schema  # noqa: F401 - settings checks, job-run recording, OpenAPI auth

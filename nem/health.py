@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from nem.errors import problem_response
+from nem.jobs import jobs_liveness
 from nem.schema import problem_responses
 
 logger = logging.getLogger(__name__)
@@ -43,7 +45,14 @@ def _check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
-CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+def _check_media_root() -> None:
+    # A missing mount leaves an empty directory or none at all; either way nothing can be ingested.
+    root = settings.NEM_MEDIA_ROOT
+    if not os.path.isdir(root) or not os.access(root, os.R_OK | os.X_OK):
+        raise OSError("media root missing or unreadable")
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker, "media_root": _check_media_root}
 
 
 @extend_schema(
@@ -59,10 +68,25 @@ def health(request):
 
 
 @extend_schema(
-    summary="Readiness: database, cache and broker reachable",
+    summary="Readiness: database, cache, broker and media root reachable; periodic jobs running",
+    description=(
+        "200 with `status: ok` when everything answers and every periodic job ran within two of its "
+        "periods; 200 with `status: degraded` and `degraded` naming the jobs that did not (beat or the "
+        "workers are down). `?strict=1` answers 503 for degraded too. 503 (problem+json with `checks`) "
+        "when the database, the cache, the broker or the media root is unavailable."
+    ),
     auth=[],
+    parameters=[OpenApiParameter("strict", bool, description="Answer 503 when degraded.", required=False)],
     responses={
-        200: inline_serializer("Ready", {"status": serializers.CharField(), "checks": serializers.DictField()}),
+        200: inline_serializer(
+            "Ready",
+            {
+                "status": serializers.CharField(help_text="`ok` or `degraded`."),
+                "checks": serializers.DictField(child=serializers.CharField()),
+                "jobs": serializers.DictField(child=serializers.DictField()),
+                "degraded": serializers.ListField(child=serializers.CharField()),
+            },
+        ),
         **problem_responses(503, e503="Not ready (problem+json with `checks`)"),
     },
 )
@@ -81,4 +105,14 @@ def ready(request):
     down = [name for name, result in results.items() if result != "ok"]
     if down:
         return problem_response(request, 503, f"Not ready: {', '.join(down)} unavailable.", checks=results)
-    return Response({"status": "ok", "checks": results})
+    jobs = jobs_liveness()
+    degraded = [f"{job.entry}: {job.state}" for job in jobs if job.state in ("overdue", "failed")]
+    body = {
+        "status": "degraded" if degraded else "ok",
+        "checks": results,
+        "jobs": {job.entry: job.as_dict() for job in jobs},
+        "degraded": degraded,
+    }
+    if degraded and request.query_params.get("strict") in ("1", "true"):
+        return problem_response(request, 503, f"Degraded: {', '.join(degraded)}.", checks=results, jobs=body["jobs"])
+    return Response(body)

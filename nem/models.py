@@ -52,3 +52,22 @@ def api_key_create(*, name: str) -> tuple[ApiKey, str]:
     key.set_key(raw)
     key.save()
     return key, raw
+
+
+class JobRun(models.Model):
+    """The last run of each periodic job, whoever ran it (a Celery worker fed by beat, or the
+    job's management command from cron): readiness reports a job that stopped running."""
+
+    name = models.CharField(max_length=100, primary_key=True, help_text="The Celery task name of the job.")
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_ok = models.BooleanField(default=True)
+    last_summary = models.CharField(max_length=500, blank=True, default="")
+    runs = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "job run"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-mkdir -p var/logs var/broker/queue var/broker/processed var/broker/control
+mkdir -p var/logs  # var/, the broker queues and the media folder come from the settings
 
 $PY manage.py migrate --no-input -v 0
 $PY manage.py seed_demo

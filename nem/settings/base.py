@@ -12,10 +12,26 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(environ.Env().str("NEM_VAR_DIR", default=str(BASE_DIR / "var")))
+
+
+class _Env(environ.FileAwareEnv):
+    """django-environ that names the variable when a value does not parse: ``NEM_X=thirty`` stops
+    start-up with "NEM_X='thirty' is not a valid int" instead of a bare ``ValueError``. Ranges and
+    formats are checked afterwards by the system checks in ``nem.checks``."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as exc:
+            kind = getattr(cast, "__name__", None) or (type(default).__name__ if default is not None else "value")
+            raise ImproperlyConfigured(
+                f"{var}={self.ENVIRON.get(var, '')!r} is not a valid {kind} ({exc}); see README, Configuration."
+            ) from None
+
 
 # FileAwareEnv also honours NAME_FILE (e.g. SECRET_KEY_FILE) for secrets.
-env = environ.FileAwareEnv()
+env = _Env()
+VAR_DIR = Path(env.str("NEM_VAR_DIR", default=str(BASE_DIR / "var")))
 
 # CORE
 DEBUG = env.bool("DEBUG", default=False)
@@ -30,6 +46,9 @@ def _required(name: str, embedded_default: str) -> str:
         return embedded_default
     raise ImproperlyConfigured(f"{name} must be set when DEBUG is off (see README, Configuration).")
 
+
+# Submitting a domain to the browsers' HSTS preload list is the domain owner's decision, not the app's.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 SECRET_KEY = _required("SECRET_KEY", "insecure-embedded-development-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
@@ -51,10 +70,15 @@ INSTALLED_APPS = [
     "baselines",
     "scenechanges",
     "onvifctl",
+    "health",
+    "retention",
+    "alerts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files (the admin, the docs page's bundled Swagger UI) from gunicorn.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "nem.middleware.RejectControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,8 +107,27 @@ TEMPLATES = [
     },
 ]
 
+
+
+def redact_url(url: str) -> str:
+    """The URL without its user and password, for error messages."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}***@{rest.rsplit('@', 1)[1]}" if sep and "@" in rest else url
+
+
+def _database_config(url: str) -> dict:
+    # The scheme is checked first: django-environ warns about an unknown one with the password in it.
+    scheme = url.partition("://")[0]
+    if "://" not in url or scheme not in environ.Env.DB_SCHEMES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={redact_url(url)!r} is not a database URL: expected "
+            "postgres://USER:PASSWORD@HOST:5432/NAME (or sqlite:///PATH for a local run)."
+        )
+    return env.db_url_config(url)
+
+
 # DATABASE
-DATABASES = {"default": env.db_url_config(_required("DATABASE_URL", f"sqlite:///{VAR_DIR / 'nem.sqlite3'}"))}
+DATABASES = {"default": _database_config(_required("DATABASE_URL", f"sqlite:///{VAR_DIR / 'nem.sqlite3'}"))}
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Keep connections: a new TCP connection costs ~5 ms here. Health checks drop dead ones
     # after a PostgreSQL restart, so the web process recovers on its own.
@@ -132,7 +175,7 @@ else:
     # django-ratelimit's check warns because it cannot know that.
     CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
     RATELIMIT_USE_CACHE = "ratelimit"
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "nem.errors.ratelimited_view"
 # The limiter's counters live in the cache, which ignores Redis errors: without this, a Redis
 # outage would read as "over the limit" and refuse every snapshot.
@@ -158,8 +201,14 @@ USE_I18N = True
 USE_TZ = True
 
 # STATIC
+# Production: `manage.py collectstatic` into STATIC_ROOT, served by WhiteNoise with hashed,
+# compressed, far-future-cached names. No CDN and no internet: the docs assets come from the sidecar.
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env.str("NEM_STATIC_ROOT", default=str(VAR_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # API
 REST_FRAMEWORK = {
@@ -198,6 +247,8 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "broker"
+    for _folder in ("queue", "processed", "control"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
@@ -233,6 +284,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # CAMERAS
 NEM_MEDIA_ROOT = env.str("NEM_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+if EMBEDDED:
+    # The embedded run keeps its database, cache, broker queues, static files and demo media under
+    # var/: create them here so that any entry point (runserver, celery, a command) works on a fresh
+    # clone. A production media root is a mount: readiness reports it missing, nothing creates it.
+    for _folder in (VAR_DIR, STATIC_ROOT, Path(NEM_MEDIA_ROOT)):
+        _folder.mkdir(parents=True, exist_ok=True)
 NEM_TRASH_RETENTION_DAYS = env.int("NEM_TRASH_RETENTION_DAYS", default=30)
 NEM_CAMERA_LIST_CACHE_TTL = env.int("NEM_CAMERA_LIST_CACHE_TTL", default=60)
 NEM_RATE_LIMIT_MEDIA = env.str("NEM_RATE_LIMIT_MEDIA", default="30/m")
@@ -333,7 +390,63 @@ NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS = env.float("NEM_ONVIF_DISCOVERY_DEVI
 # Per client IP; a discovery sends up to a thousand probes, so keep it scarce.
 NEM_RATE_LIMIT_DISCOVERY = env.str("NEM_RATE_LIMIT_DISCOVERY", default="6/m")
 
+# RETENTION (issue 16: storage that never fills; prune_storage)
+# NEM's own grabbed frames: kept this many hours, at most this many per camera (0: no limit).
+NEM_RETENTION_FRAMES_MAX_AGE_HOURS = env.int("NEM_RETENTION_FRAMES_MAX_AGE_HOURS", default=24)
+NEM_RETENTION_FRAMES_MAX_COUNT = env.int("NEM_RETENTION_FRAMES_MAX_COUNT", default=2000)
+# Uploaded media in the camera folders: never touched unless enabled; then by age and by bytes
+# per camera (0: no limit of that kind).
+NEM_RETENTION_UPLOADS_ENABLED = env.bool("NEM_RETENTION_UPLOADS_ENABLED", default=False)
+NEM_RETENTION_UPLOADS_MAX_AGE_DAYS = env.int("NEM_RETENTION_UPLOADS_MAX_AGE_DAYS", default=30)
+NEM_RETENTION_UPLOADS_MAX_BYTES = env.int("NEM_RETENTION_UPLOADS_MAX_BYTES", default=0)
+# Snapshot cache files, retired scene references and unreferenced reference-store files (0: kept).
+NEM_RETENTION_CACHE_MAX_AGE_DAYS = env.int("NEM_RETENTION_CACHE_MAX_AGE_DAYS", default=7)
+# Detections, events and anomalies older than this; never inside the baseline window plus the margin.
+NEM_RETENTION_ROWS_MAX_AGE_DAYS = env.int("NEM_RETENTION_ROWS_MAX_AGE_DAYS", default=90)
+NEM_RETENTION_ROWS_MARGIN_DAYS = env.int("NEM_RETENTION_ROWS_MARGIN_DAYS", default=7)
+# Resolved alerts (never held ones) and finished deliveries, when the alerts app is installed.
+NEM_RETENTION_ALERTS_MAX_AGE_DAYS = env.int("NEM_RETENTION_ALERTS_MAX_AGE_DAYS", default=90)
+# Files unlinked (and rows deleted) per batch: one short claim or transaction each.
+NEM_RETENTION_BATCH_SIZE = env.int("NEM_RETENTION_BATCH_SIZE", default=1000)
+# Free-space floor of the media root's filesystem: the larger of a percentage and a byte count.
+NEM_STORAGE_FLOOR_PERCENT = env.float("NEM_STORAGE_FLOOR_PERCENT", default=5.0)
+NEM_STORAGE_FLOOR_BYTES = env.int("NEM_STORAGE_FLOOR_BYTES", default=1024**3)
+# Dotted path of f(path) -> (total_bytes, free_bytes); empty: the filesystem's own figures.
+NEM_STORAGE_FREE_PROBE = env.str("NEM_STORAGE_FREE_PROBE", default="")
+# hourly at :23 UTC, away from the baseline jobs at :03 and :07
+CELERY_BEAT_SCHEDULE["prune-storage"] = {
+    "task": "retention.prune_storage",
+    "schedule": crontab(minute=23),
+    "options": {"expires": 3000},
+}
+
+# HEALTH (camera health verdict: health app)
+# Stream cameras get a frame every NEM_STREAM_GRAB_EVERY_SECONDS: ten minutes without one is an
+# outage, while a five-minute blip (a reboot, a Wi-Fi hiccup) passes unreported.
+NEM_HEALTH_OFFLINE_GRACE_SECONDS = env.int("NEM_HEALTH_OFFLINE_GRACE_SECONDS", default=600)
+# Upload folders fill in bursts, on motion: 0 uses NEM_STATUS_OFFLINE_AFTER_SECONDS (an hour).
+NEM_HEALTH_OFFLINE_GRACE_FTP_SECONDS = env.int("NEM_HEALTH_OFFLINE_GRACE_FTP_SECONDS", default=0)
+# An offline camera is online again after this many consecutive new frames (one late frame is not a recovery).
+NEM_HEALTH_ONLINE_AFTER_FRAMES = env.int("NEM_HEALTH_ONLINE_AFTER_FRAMES", default=3)
+# Frames arriving with the same picture this long, on a camera whose picture changes, are "frozen"; 0 turns it off.
+NEM_HEALTH_FROZEN_MINUTES = env.int("NEM_HEALTH_FROZEN_MINUTES", default=30)
+# Two frames show the same picture when their 256-bit hashes differ in at most this many bits and
+# their 32 x 24 block means by at most this many grey levels on average (sensor noise moves them more).
+NEM_HEALTH_FROZEN_HASH_DISTANCE = env.int("NEM_HEALTH_FROZEN_HASH_DISTANCE", default=3)
+NEM_HEALTH_FROZEN_PIXEL_TOLERANCE = env.float("NEM_HEALTH_FROZEN_PIXEL_TOLERANCE", default=0.02)
+# Fraction of the height ignored at the top and at the bottom (burnt-in clock and name).
+NEM_HEALTH_HASH_MASK_FRACTION = env.float("NEM_HEALTH_HASH_MASK_FRACTION", default=0.12)
+# Consecutive hours with an absence anomaly, while media arrive, before "silent"; 0 turns it off.
+NEM_HEALTH_SILENT_HOURS = env.int("NEM_HEALTH_SILENT_HOURS", default=2)
+# every minute; evaluate_health derives the status, so it replaces the beat entry of check_camera_status
+# (that command and task still work, and run the same evaluation).
+CELERY_BEAT_SCHEDULE.pop("check-camera-status", None)
+CELERY_BEAT_SCHEDULE["evaluate-health"] = {"task": "health.evaluate", "schedule": 60.0, "options": {"expires": 55}}
+
 # LOGGING
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not valid. Accepted: DEBUG, INFO, WARNING, ERROR, CRITICAL.")
 # Explicit so that libraries which call logging.basicConfig at import (onvif-zeep) do not
 # decide where our log lines go.
 LOGGING = {
@@ -341,13 +454,67 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# HTTPS. Cookies are secure by default in production. Behind a TLS-terminating proxy, set
+# NEM_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (and make the proxy set or strip that header: trusting
+# it from clients would let them claim HTTPS). HSTS and the redirect are opt-in: turning them on for a
+# host that is not served over HTTPS locks browsers out of it.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+_proxy_ssl_header = env.str("NEM_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
+SECURE_SSL_REDIRECT = env.bool("NEM_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("NEM_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("NEM_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("NEM_HSTS_PRELOAD", default=False)
+
+# /health and /ready answer load balancers on plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$"]
+# The production refusal of an open API (NEM_API_KEY_REQUIRED=false) needs this to be said out loud.
+NEM_ALLOW_OPEN_API = env.bool("NEM_ALLOW_OPEN_API", default=False)
+
+# SECURITY HARDENING (issue 11)
+# Networks a camera connection may reach (RTSP, ONVIF, discovery): CIDRs, comma separated. Default:
+# RFC 1918 and IPv6 ULA. Loopback and link-local are reachable only when an entry lies inside them.
+NEM_DEVICE_NETWORKS = env.list("NEM_DEVICE_NETWORKS", default=["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
+# The largest response one device call may return (the whole SOAP body), in bytes.
+NEM_DEVICE_MAX_RESPONSE_BYTES = env.int("NEM_DEVICE_MAX_RESPONSE_BYTES", default=2 * 1024 * 1024)
+# JSON request bodies nested deeper than this are a 422 (the parser stops before recursing).
+NEM_JSON_MAX_DEPTH = env.int("NEM_JSON_MAX_DEPTH", default=32)
+# Images with more pixels than this are never decoded (the header is read first).
+NEM_MAX_IMAGE_PIXELS = env.int("NEM_MAX_IMAGE_PIXELS", default=40_000_000)
+# Time budget of one video frame extraction for a snapshot (seconds of wall clock).
+NEM_VIDEO_EXTRACT_SECONDS = env.float("NEM_VIDEO_EXTRACT_SECONDS", default=2.0)
+# Failed API-key authentications per client IP before a 429 (per NEM_AUTH_FAILURE_WINDOW_SECONDS).
+NEM_AUTH_FAILURE_LIMIT = env.int("NEM_AUTH_FAILURE_LIMIT", default=10)
+NEM_AUTH_FAILURE_WINDOW_SECONDS = env.int("NEM_AUTH_FAILURE_WINDOW_SECONDS", default=300)
+# API keys are shown once from the session, never from a (signed, readable) message cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# ALERTS (issue 15)
+# MQTT: one connection owned by `manage.py run_alert_publisher`; empty = no MQTT outbox rows at all.
+NEM_MQTT_URL = env.str("NEM_MQTT_URL", default="")  # mqtt://user:password@host:1883 or mqtts://...
+NEM_MQTT_CLIENT_ID = env.str("NEM_MQTT_CLIENT_ID", default="nem-alerts")
+NEM_MQTT_TOPIC_PREFIX = env.str("NEM_MQTT_TOPIC_PREFIX", default="nem")
+NEM_MQTT_DISCOVERY_PREFIX = env.str("NEM_MQTT_DISCOVERY_PREFIX", default="homeassistant")
+# How often the idle publisher looks at the outbox, and re-reads the live cameras for discovery.
+NEM_MQTT_POLL_SECONDS = env.float("NEM_MQTT_POLL_SECONDS", default=0.1)
+NEM_MQTT_RECONCILE_SECONDS = env.float("NEM_MQTT_RECONCILE_SECONDS", default=5.0)
+# Links in alert payloads (camera, snapshot) are made absolute with this.
+NEM_PUBLIC_URL = env.str("NEM_PUBLIC_URL", default="http://127.0.0.1:8000")
+# A delivery is retried (exponential backoff with jitter, capped) for this long, then dead-lettered.
+NEM_ALERT_MAX_AGE = env.int("NEM_ALERT_MAX_AGE", default=24 * 3600)
+NEM_ALERT_RETRY_BASE_SECONDS = env.float("NEM_ALERT_RETRY_BASE_SECONDS", default=5.0)
+NEM_ALERT_RETRY_MAX_SECONDS = env.float("NEM_ALERT_RETRY_MAX_SECONDS", default=900.0)
+NEM_ALERT_HTTP_TIMEOUT_SECONDS = env.float("NEM_ALERT_HTTP_TIMEOUT_SECONDS", default=10.0)
+# Webhook and push targets on loopback or link-local (this host, cloud metadata) are refused unless this is on.
+NEM_ALERT_ALLOW_LOOPBACK_TARGETS = env.bool("NEM_ALERT_ALLOW_LOOPBACK_TARGETS", default=False)
+# every 15 seconds: retries whose backoff has passed (fresh deliveries are sent on commit)
+CELERY_BEAT_SCHEDULE["drain-alerts"] = {"task": "alerts.drain", "schedule": 15.0, "options": {"expires": 14}}
 
 # ONVIF EVENTS AND PTZ PRESETS (issue 17)
 # run_onvif_events: each PullMessages waits up to PULL seconds for messages; subscriptions are asked
@@ -367,21 +534,3 @@ NEM_ONVIF_EVENTS_DB_WORKERS = env.int("NEM_ONVIF_EVENTS_DB_WORKERS", default=4)
 # free view's reference.
 NEM_PTZ_STATUS_POLL_SECONDS = env.float("NEM_PTZ_STATUS_POLL_SECONDS", default=0.5)
 NEM_SCENE_FREE_VIEW_QUIET_SECONDS = env.float("NEM_SCENE_FREE_VIEW_QUIET_SECONDS", default=30.0)
-
-# SECURITY HARDENING (issue 11)
-# Networks a camera connection may reach (RTSP, ONVIF, discovery): CIDRs, comma separated. Default:
-# RFC 1918 and IPv6 ULA. Loopback and link-local are reachable only when an entry lies inside them.
-NEM_DEVICE_NETWORKS = env.list("NEM_DEVICE_NETWORKS", default=["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
-# The largest response one device call may return (the whole SOAP body), in bytes.
-NEM_DEVICE_MAX_RESPONSE_BYTES = env.int("NEM_DEVICE_MAX_RESPONSE_BYTES", default=2 * 1024 * 1024)
-# JSON request bodies nested deeper than this are a 422 (the parser stops before recursing).
-NEM_JSON_MAX_DEPTH = env.int("NEM_JSON_MAX_DEPTH", default=32)
-# Images with more pixels than this are never decoded (the header is read first).
-NEM_MAX_IMAGE_PIXELS = env.int("NEM_MAX_IMAGE_PIXELS", default=40_000_000)
-# Time budget of one video frame extraction for a snapshot (seconds of wall clock).
-NEM_VIDEO_EXTRACT_SECONDS = env.float("NEM_VIDEO_EXTRACT_SECONDS", default=2.0)
-# Failed API-key authentications per client IP before a 429 (per NEM_AUTH_FAILURE_WINDOW_SECONDS).
-NEM_AUTH_FAILURE_LIMIT = env.int("NEM_AUTH_FAILURE_LIMIT", default=10)
-NEM_AUTH_FAILURE_WINDOW_SECONDS = env.int("NEM_AUTH_FAILURE_WINDOW_SECONDS", default=300)
-# API keys are shown once from the session, never from a (signed, readable) message cookie.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

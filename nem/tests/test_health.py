@@ -5,7 +5,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_ready_is_503_problem_when_the_broker_is_unreachable(anon_client, settings):
+def test_ready_is_503_problem_when_the_broker_is_unreachable(anon_client, settings, media_root):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:1//"  # nothing listens on port 1
     response = anon_client.get("/ready")
@@ -13,7 +13,7 @@ def test_ready_is_503_problem_when_the_broker_is_unreachable(anon_client, settin
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["detail"] == "Not ready: broker unavailable."
-    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "unavailable"}
+    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "unavailable", "media_root": "ok"}
     assert anon_client.get("/health").json() == {"status": "ok"}
 
 
