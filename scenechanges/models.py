@@ -144,6 +144,14 @@ class SceneMonitor(SoftDeleteModel):
     )
     paused_until = models.DateTimeField(null=True, blank=True)
     rereference_after_pause = models.BooleanField(default=False)
+    # PTZ (issue 17): the preset whose reference frames are compared with ("" = a fixed camera or a
+    # free view), the preset a goto is heading for until the device reports it arrived, and the
+    # free-view search after a continuous move: the first frame of the current still run.
+    preset_token = models.CharField(max_length=64, blank=True, default="")
+    awaiting_preset = models.CharField(max_length=64, blank=True, default="")
+    seeking = models.BooleanField(default=False, help_text="The view moved freely: compare against nothing yet.")
+    seeking_frame = models.CharField(max_length=1000, blank=True, default="")
+    seeking_since = models.FloatField(null=True, blank=True, help_text="Capture time of seeking_frame (epoch).")
     last_frame_path = models.CharField(max_length=1000, blank=True, default="")
     last_frame_mtime = models.FloatField(null=True, blank=True)
     last_result = models.CharField(max_length=32, blank=True, default="")

@@ -26,7 +26,7 @@ from nem.errors import UnprocessableEntity
 from nem.pagination import decode_cursor, encode_cursor
 from scenechanges import detector
 from scenechanges import signals as domain_signals
-from scenechanges.models import SceneChange, SceneMonitor, SceneReference
+from scenechanges.models import ChangeSource, SceneChange, SceneMonitor, SceneReference
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +134,14 @@ def scene_cache_clear() -> None:
 # ---------------------------------------------------------------- references
 
 
-def _current_references(camera_id: str) -> list[SceneReference]:
-    return list(SceneReference.objects.filter(camera_id=camera_id, retired_at__isnull=True).order_by("mode"))
+def _current_references(camera_id: str, preset_token: str = "") -> list[SceneReference]:
+    """The current references of one view of the camera (a PTZ preset, or "" for a fixed camera
+    or a free view), one per lighting mode."""
+    return list(
+        SceneReference.objects.filter(camera_id=camera_id, preset_token=preset_token, retired_at__isnull=True).order_by(
+            "mode"
+        )
+    )
 
 
 def _reference_frames(references: list[SceneReference], config) -> tuple[dict[str, detector.Frame], dict]:
@@ -155,21 +161,29 @@ def _reference_frames(references: list[SceneReference], config) -> tuple[dict[st
     return frames, rows
 
 
-def _reference_create(*, camera_id: str, mode: str, source: Path, reason: str) -> SceneReference:
+def _reference_create(
+    *, camera_id: str, mode: str, source: Path, reason: str, preset_token: str = ""
+) -> SceneReference:
     return SceneReference.objects.create(
         camera_id=camera_id,
         mode=mode,
         image=_store_copy(source, camera_id=camera_id, prefix=f"ref-{mode}"),
         source_path=str(source),
         reason=reason,
+        preset_token=preset_token,
     )
 
 
-def _references_replace(*, camera_id: str, mode: str, source: Path, reason: str) -> SceneReference:
-    """The view changed for good: retire every current reference (the other lighting mode's too,
-    it shows the old view) and make ``source`` the reference of ``mode``."""
-    SceneReference.objects.filter(camera_id=camera_id, retired_at__isnull=True).update(retired_at=timezone.now())
-    return _reference_create(camera_id=camera_id, mode=mode, source=source, reason=reason)
+def _references_replace(
+    *, camera_id: str, mode: str, source: Path, reason: str, preset_token: str = ""
+) -> SceneReference:
+    """The view changed for good: retire every current reference of this view (the other
+    lighting mode's too, it shows the old view; other presets keep theirs) and make ``source``
+    the reference of ``mode``."""
+    SceneReference.objects.filter(camera_id=camera_id, preset_token=preset_token, retired_at__isnull=True).update(
+        retired_at=timezone.now()
+    )
+    return _reference_create(camera_id=camera_id, mode=mode, source=source, reason=reason, preset_token=preset_token)
 
 
 def _monitor_locked(camera_id: str) -> SceneMonitor:
@@ -190,8 +204,8 @@ def _reset_pending(monitor: SceneMonitor) -> None:
 
 @dataclass(frozen=True)
 class CompareResult:
-    """``status``: reference_created, unchanged, pending, change_recorded, episode_continues,
-    paused, stale, no_reference, unreadable, rejected, camera_gone."""
+    """``status``: reference_created, unchanged, pending, change_recorded, episode_joined,
+    episode_continues, paused, seeking, stale, no_reference, unreadable, rejected, camera_gone."""
 
     status: str
     change: SceneChange | None = None
@@ -215,8 +229,12 @@ def scenechange_compare(*, camera_id: str, frame_path: str) -> CompareResult:
 
     1. Refuse paths outside NEM_MEDIA_ROOT; decode (outside the lock: the slow part).
     2. Lock the camera's monitor row. Skip frames older than the last one compared (workers may
-       run out of order) and frames taken while comparisons are paused after a PTZ move; the first
-       good frame after such a pause becomes the new reference.
+       run out of order) and frames taken while comparisons are paused after a PTZ move. After a
+       preset goto the pause ends when the device reports it arrived (``scenechange_view_settled``);
+       frames are then compared with that preset's references. After a continuous move (or a goto
+       whose arrival never came) the view is unknown: it is compared with nothing until it matches
+       a known preset's reference, or stays still for NEM_SCENE_FREE_VIEW_QUIET_SECONDS and becomes
+       the free view's reference.
     3. Route the frame to the reference of its mode (``detector.assess``): the first good frame
        of a mode becomes its reference.
     4. A change counts once it persisted over NEM_SCENE_CONFIRM_FRAMES consecutive frames, and
@@ -248,7 +266,15 @@ def scenechange_compare(*, camera_id: str, frame_path: str) -> CompareResult:
         now = timezone.now()
         if monitor.paused_until and (now < monitor.paused_until or mtime < monitor.paused_until.timestamp()):
             return CompareResult("paused")
-        result = _compare_locked(monitor, camera_id=camera_id, path=path, frame=frame, config=config)
+        if monitor.awaiting_preset:
+            # The goto's arrival was never reported within the pause: where the camera looks is unknown.
+            logger.info("scene: %s never reported arriving at preset %s", camera_id, monitor.awaiting_preset)
+            monitor.awaiting_preset = ""
+            _seek_start(monitor)
+        if monitor.seeking:
+            result = _seek_locked(monitor, camera_id=camera_id, path=path, frame=frame, mtime=mtime, config=config)
+        else:
+            result = _compare_locked(monitor, camera_id=camera_id, path=path, frame=frame, config=config)
         monitor.last_frame_path = str(path)
         monitor.last_frame_mtime = mtime
         monitor.last_result = result.status
@@ -265,24 +291,74 @@ def scenechange_compare(*, camera_id: str, frame_path: str) -> CompareResult:
     return result
 
 
-def _compare_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame, config) -> CompareResult:
-    if monitor.rereference_after_pause and frame.informative(config):
-        mode = detector.lighting_mode(frame, config=config, fallback=monitor.last_mode)
-        _references_replace(camera_id=camera_id, mode=mode, source=path, reason=SceneReference.Reason.VIEW_MOVED)
-        monitor.rereference_after_pause = False
-        monitor.last_mode = mode
-        monitor.episode = None
-        _reset_pending(monitor)
-        return CompareResult("reference_created")
+def _seek_start(monitor: SceneMonitor) -> None:
+    monitor.seeking = True
+    monitor.seeking_frame = ""
+    monitor.seeking_since = None
+    monitor.episode = None
+    _reset_pending(monitor)
 
-    frames, rows = _reference_frames(_current_references(camera_id), config)
+
+def _seek_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame, mtime: float, config) -> CompareResult:
+    """The view moved freely. A frame that matches the current reference of a known view (a
+    preset, or the free view) puts the camera back on it. Otherwise the view counts as settled once
+    consecutive frames have looked alike for NEM_SCENE_FREE_VIEW_QUIET_SECONDS (capture times), and
+    the first of them becomes the free view's reference."""
+    tokens = (
+        SceneReference.objects.filter(camera_id=camera_id, retired_at__isnull=True)
+        .order_by("preset_token")
+        .values_list("preset_token", flat=True)
+        .distinct()
+    )
+    for token in tokens:
+        frames, _rows = _reference_frames(_current_references(camera_id, token), config)
+        if not frames:
+            continue
+        assessment = detector.assess(frame, frames, last_mode=monitor.last_mode, config=config)
+        if assessment.action == "compare" and not assessment.comparison.changed:
+            monitor.seeking = False
+            monitor.preset_token = token
+            monitor.last_mode = assessment.mode
+            logger.info("scene: %s settled on the known view %r", camera_id, token)
+            return CompareResult("unchanged", comparison=assessment.comparison)
+    if not frame.informative(config):
+        return CompareResult("seeking")
+    still = False
+    first = media_file(monitor.seeking_frame) if monitor.seeking_frame else None
+    if first is not None:
+        try:
+            still = not detector.compare(_frames.load(first, config), frame, config=config).changed
+        except (OSError, detector.UnreadableFrame):
+            still = False
+    if not still:
+        monitor.seeking_frame, monitor.seeking_since = str(path), mtime
+        return CompareResult("seeking")
+    if mtime - (monitor.seeking_since or mtime) < settings.NEM_SCENE_FREE_VIEW_QUIET_SECONDS:
+        return CompareResult("seeking")
+    mode = detector.lighting_mode(frame, config=config, fallback=monitor.last_mode)
+    _references_replace(
+        camera_id=camera_id, mode=mode, source=first, reason=SceneReference.Reason.VIEW_MOVED, preset_token=""
+    )
+    monitor.seeking, monitor.seeking_frame, monitor.seeking_since = False, "", None
+    monitor.preset_token = ""
+    monitor.last_mode = mode
+    return CompareResult("reference_created")
+
+
+def _compare_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame, config) -> CompareResult:
+    preset = monitor.preset_token
+    frames, rows = _reference_frames(_current_references(camera_id, preset), config)
     assessment = detector.assess(frame, frames, last_mode=monitor.last_mode, config=config)
     monitor.last_mode = assessment.mode
     if assessment.action == "skip":
         return CompareResult("no_reference")
     if assessment.action == "adopt":
         _reference_create(
-            camera_id=camera_id, mode=assessment.mode, source=path, reason=SceneReference.Reason.FIRST_FRAME
+            camera_id=camera_id,
+            mode=assessment.mode,
+            source=path,
+            reason=SceneReference.Reason.FIRST_FRAME,
+            preset_token=preset,
         )
         _reset_pending(monitor)
         return CompareResult("reference_created")
@@ -294,7 +370,9 @@ def _compare_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame,
             monitor.episode = None  # the view is back: the next change is a new episode
         return CompareResult("unchanged", comparison=comparison)
 
-    open_changes = SceneChange.objects.filter(camera_id=camera_id, acknowledged=False).order_by("-detected_at", "-id")
+    open_changes = SceneChange.objects.filter(camera_id=camera_id, preset_token=preset, acknowledged=False).order_by(
+        "-detected_at", "-id"
+    )
     episodes = [monitor.episode] if monitor.episode is not None and not monitor.episode.is_deleted else []
     episodes += [change for change in open_changes[:3] if change not in episodes]
     if any(_matches_episode(episode, frame, config) for episode in episodes):
@@ -310,6 +388,25 @@ def _compare_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame,
     signals = dict(
         comparison.signals, confirmations=monitor.pending_count, pending_since=monitor.pending_since.isoformat()
     )
+    camera_episode = open_changes.filter(source=ChangeSource.CAMERA).first()
+    if camera_episode is not None:
+        # The camera reported this first: one incident, seen by both.
+        camera_episode.source = ChangeSource.BOTH
+        camera_episode.similarity_score = comparison.similarity if comparison.similarity is not None else 0.0
+        camera_episode.file_path = str(path)
+        camera_episode.frame_copy = _store_copy(path, camera_id=camera_id, prefix="change")
+        camera_episode.mode = assessment.reference_mode or assessment.mode
+        camera_episode.reference = rows.get(assessment.reference_mode)
+        camera_episode.signals = {**camera_episode.signals, **signals, "detector_change_type": comparison.change_type}
+        camera_episode.save(
+            update_fields=["source", "similarity_score", "file_path", "frame_copy", "mode", "reference", "signals"]
+        )
+        monitor.episode = camera_episode
+        _reset_pending(monitor)
+        domain_signals.scene_change_updated.send(
+            sender=SceneChange, scene_change_id=camera_episode.pk, camera_id=camera_id
+        )
+        return CompareResult("episode_joined", change=camera_episode, comparison=comparison)
     change = SceneChange.objects.create(
         camera_id=camera_id,
         change_type=comparison.change_type,
@@ -319,6 +416,8 @@ def _compare_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame,
         mode=assessment.reference_mode or assessment.mode,
         reference=rows.get(assessment.reference_mode),
         signals=signals,
+        source=ChangeSource.DETECTOR,
+        preset_token=preset,
     )
     monitor.episode = change
     _reset_pending(monitor)
@@ -329,11 +428,15 @@ def _compare_locked(monitor: SceneMonitor, *, camera_id: str, path: Path, frame,
 # ---------------------------------------------------------------- PTZ pause
 
 
-def scenechange_pause(*, camera_id: str, seconds: float | None = None) -> dt.datetime | None:
+def scenechange_pause(
+    *, camera_id: str, seconds: float | None = None, preset_token: str | None = None
+) -> dt.datetime | None:
     """A PTZ move or preset goto is about to change the view on purpose: skip comparisons for
-    ``seconds`` (at least NEM_SCENE_PTZ_PAUSE_SECONDS), then take the first good frame as the new
-    reference, because the camera now looks where it was told to. Returns the end of the pause
-    (None for an unknown or trashed camera)."""
+    ``seconds`` (at least NEM_SCENE_PTZ_PAUSE_SECONDS). A goto of ``preset_token`` resumes early,
+    on ``scenechange_view_settled``, with that preset's references; a continuous move (or a goto
+    that never reports its arrival) leaves the camera in a free view that is compared with
+    nothing until it settles (see ``scenechange_compare``). Returns the end of the pause (None for
+    an unknown or trashed camera)."""
     seconds = max(float(seconds or 0.0), settings.NEM_SCENE_PTZ_PAUSE_SECONDS)
     with transaction.atomic():
         if not Camera.objects.filter(pk=camera_id).exists():
@@ -341,13 +444,99 @@ def scenechange_pause(*, camera_id: str, seconds: float | None = None) -> dt.dat
         monitor = _monitor_locked(camera_id)
         until = timezone.now() + dt.timedelta(seconds=seconds)
         monitor.paused_until = max(until, monitor.paused_until) if monitor.paused_until else until
-        monitor.rereference_after_pause = True
-        _reset_pending(monitor)
-        monitor.save(
-            update_fields=["paused_until", "rereference_after_pause", "pending_count", "pending_type", "pending_since"]
-        )
-    logger.info("scene comparison of %s paused until %s (view moving)", camera_id, monitor.paused_until.isoformat())
+        monitor.rereference_after_pause = False
+        if preset_token:
+            monitor.awaiting_preset = preset_token
+            monitor.seeking = False
+            monitor.episode = None
+            _reset_pending(monitor)
+        else:
+            monitor.awaiting_preset = ""
+            _seek_start(monitor)
+        monitor.save()
+    logger.info(
+        "scene comparison of %s paused until %s (view moving%s)",
+        camera_id,
+        monitor.paused_until.isoformat(),
+        f" to preset {preset_token}" if preset_token else "",
+    )
     return monitor.paused_until
+
+
+def scenechange_view_settled(*, camera_id: str, preset_token: str) -> bool:
+    """The device reported that a goto of ``preset_token`` finished: comparisons resume now, with
+    that preset's references (its first good frame becomes one when it has none). A report for a
+    preset other than the one awaited (an older goto) is ignored. Returns whether it resumed."""
+    with transaction.atomic():
+        if not Camera.objects.filter(pk=camera_id).exists():
+            return False
+        monitor = _monitor_locked(camera_id)
+        if monitor.awaiting_preset != preset_token:
+            return False
+        monitor.awaiting_preset = ""
+        monitor.preset_token = preset_token
+        monitor.seeking, monitor.seeking_frame, monitor.seeking_since = False, "", None
+        monitor.paused_until = timezone.now()
+        monitor.episode = None
+        _reset_pending(monitor)
+        monitor.save()
+    logger.info("scene comparison of %s resumed at preset %s", camera_id, preset_token)
+    return True
+
+
+# ---------------------------------------------------------------- camera-side events
+
+
+def scenechange_camera_event(
+    *, camera_id: str, change_type: str, topic: str, occurred_at: dt.datetime
+) -> SceneChange | None:
+    """The camera itself reports tampering (an ONVIF event). It joins the open episode of the
+    current view if there is one (``source`` detector -> both), else opens one with ``source``
+    camera, which our detector joins when it confirms a change of the same view. Returns the
+    episode (None for an unknown or trashed camera)."""
+    with transaction.atomic():
+        if not Camera.objects.filter(pk=camera_id).exists():
+            return None
+        monitor = _monitor_locked(camera_id)
+        evidence = {"topic": topic, "at": occurred_at.isoformat(), "change_type": change_type}
+        episode = (
+            SceneChange.objects.select_for_update()
+            .filter(camera_id=camera_id, preset_token=monitor.preset_token, acknowledged=False)
+            .order_by("-detected_at", "-id")
+            .first()
+        )
+        if episode is not None:
+            events = (episode.signals.get("camera_events") or [])[-19:]  # bounded: a chatty camera repeats
+            episode.signals = {**episode.signals, "camera_events": [*events, evidence]}
+            fields = ["signals"]
+            if episode.source == ChangeSource.DETECTOR:
+                episode.source = ChangeSource.BOTH
+                fields.append("source")
+            episode.save(update_fields=fields)
+            if "source" in fields:
+                domain_signals.scene_change_updated.send(
+                    sender=SceneChange, scene_change_id=episode.pk, camera_id=camera_id
+                )
+            return episode
+        references = {r.mode: r for r in _current_references(camera_id, monitor.preset_token)}
+        episode = SceneChange.objects.create(
+            camera_id=camera_id,
+            detected_at=occurred_at,
+            change_type=change_type,
+            # Nothing measured yet: the detector's score replaces it if it joins.
+            similarity_score=0.0,
+            file_path=None,
+            mode=monitor.last_mode,
+            reference=references.get(monitor.last_mode),
+            signals={"camera_events": [evidence]},
+            source=ChangeSource.CAMERA,
+            preset_token=monitor.preset_token,
+        )
+        domain_signals.scene_change_recorded.send(sender=SceneChange, scene_change_id=episode.pk, camera_id=camera_id)
+    logger.warning(
+        "scene change reported by camera=%s id=%s type=%s topic=%s", camera_id, episode.pk, change_type, topic
+    )
+    return episode
 
 
 # ---------------------------------------------------------------- acknowledge
@@ -400,8 +589,10 @@ def scenechange_acknowledge(
 def _rereference_current_view(change: SceneChange) -> None:
     monitor = _monitor_locked(change.camera_id)
     config = detector_config()
+    # The newest frame shows the change's view only while the camera still looks at that preset.
+    same_view = monitor.preset_token == change.preset_token and not monitor.seeking and not monitor.awaiting_preset
     candidates = [
-        media_file(monitor.last_frame_path) if monitor.last_frame_path else None,
+        media_file(monitor.last_frame_path) if monitor.last_frame_path and same_view else None,
         store_file(change.frame_copy),
     ]
     for source in candidates:
@@ -417,7 +608,11 @@ def _rereference_current_view(change: SceneChange) -> None:
             break
         mode = detector.lighting_mode(frame, config=config, fallback=monitor.last_mode)
         _references_replace(
-            camera_id=change.camera_id, mode=mode, source=source, reason=SceneReference.Reason.ACKNOWLEDGED
+            camera_id=change.camera_id,
+            mode=mode,
+            source=source,
+            reason=SceneReference.Reason.ACKNOWLEDGED,
+            preset_token=change.preset_token,
         )
         monitor.last_mode = mode
         monitor.episode = None

@@ -3,7 +3,18 @@ random port, WS-Security UsernameToken digest checked (with timestamp freshness 
 device's own clock), every request recorded, two media profiles, PTZ and three presets (one
 unnamed). Faults are switched by attributes: ``stop_supported``, ``password`` (a different one =
 our credentials are wrong), ``slow_seconds``, ``garbage``, ``ptz``, ``clock_offset``,
-``advertise_host`` (the host it reports in its service addresses, e.g. a stale NAT address).
+``advertise_host`` (the host it reports in its service addresses, e.g. a stale NAT address),
+``info_without_auth`` (answers ``GetDeviceInformation`` unauthenticated, as many cameras do).
+
+Events service (PullPoint): ``publish()`` sends a notification to every live subscription,
+``set_property()`` switches a topic's state (a ``Changed`` message; new subscriptions get the
+current states as ``Initialized``), ``drop_subscriptions()`` forgets them (a reboot),
+``refuse_subscriptions`` refuses the next N creations, ``events`` turns the service off.
+Subscriptions expire at their termination time (``expire_subscriptions()`` makes it now).
+``Unsubscribe`` is answered but counted, so a test can assert nobody cancelled.
+
+PTZ ``GetStatus``: after a ``GotoPreset`` it reports ``MOVING`` for ``moving_polls`` polls, then
+``IDLE`` with ``position`` set to the preset; a ``ContinuousMove`` puts ``position`` at "free".
 """
 
 from __future__ import annotations
@@ -11,9 +22,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import itertools
+import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
@@ -26,11 +40,32 @@ _ENVELOPE = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tt="http://www.onvif.org/ver10/schema"'
     ' xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:trt="http://www.onvif.org/ver10/media/wsdl"'
-    ' xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl" xmlns:ter="http://www.onvif.org/ver10/error">'
+    ' xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl" xmlns:ter="http://www.onvif.org/ver10/error"'
+    ' xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"'
+    ' xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:tns1="http://www.onvif.org/ver10/topics">'
     "<s:Body>{body}</s:Body></s:Envelope>"
 )
 PRE_AUTH = {"GetSystemDateAndTime", "GetCapabilities"}  # PRE_AUTH in the ONVIF core spec
-PTZ_OPERATIONS = {"GetPresets", "GotoPreset", "ContinuousMove", "Stop"}
+PTZ_OPERATIONS = {"GetPresets", "GotoPreset", "ContinuousMove", "Stop", "GetStatus"}
+EVENT_OPERATIONS = {"CreatePullPointSubscription", "PullMessages", "Renew", "Unsubscribe"}
+_DURATION = re.compile(r"^PT(?:(\d+)M)?(?:([\d.]+)S)?$")
+
+
+def _seconds(text: str | None, default: float) -> float:
+    match = _DURATION.match((text or "").strip())
+    if not match:
+        return default
+    return int(match.group(1) or 0) * 60 + float(match.group(2) or 0)
+
+
+def _iso(stamp: dt.datetime) -> str:
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass
+class _Subscription:
+    terminates_at: dt.datetime
+    queue: list = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +102,20 @@ class DeviceSimulator:
         self.profiles = [("prof_main", "MainStream"), ("prof_sub", "SubStream")]
         self.presets = [("preset_1", "Front Door"), ("preset_2", "Driveway"), ("preset_3", None)]
         self.calls: list[Call] = []
+        self.info_without_auth = False
+        # Events
+        self.events = True
+        self.refuse_subscriptions = 0
+        self.subscriptions: dict[str, _Subscription] = {}
+        self.properties: dict[tuple, str] = {}
+        self.published: list[str] = []  # every message published, in order
+        self._ids = itertools.count(1)
+        self._events_lock = threading.Condition()
+        # PTZ status
+        self.moving_polls = 0
+        self.position = "home"
+        self._moving_to: str | None = None
+        self._moving_left = 0
         self._calls_lock = threading.Lock()
         self._released = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -82,7 +131,7 @@ class DeviceSimulator:
 
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, payload = sim._answer(body)
+                status, payload = sim._answer(body, self.path)
                 data = payload.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/soap+xml; charset=utf-8")
@@ -100,6 +149,8 @@ class DeviceSimulator:
 
     def stop(self) -> None:
         self._released.set()  # wake handlers sleeping in a slow answer
+        with self._events_lock:
+            self._events_lock.notify_all()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -128,7 +179,55 @@ class DeviceSimulator:
 
     # SOAP
 
-    def _answer(self, raw: bytes) -> tuple[int, str]:
+    # events, driven by the test
+
+    def publish(self, topic: str, *, data: dict, source: dict | None = None, operation: str = "Changed") -> str:
+        """One notification to every live subscription; returns its message XML."""
+        source = {"VideoSourceConfigurationToken": "vsconf"} if source is None else source
+        items = lambda values: "".join(  # noqa: E731
+            f"<tt:SimpleItem Name={quoteattr(k)} Value={quoteattr(str(v))}/>" for k, v in values.items()
+        )
+        message = (
+            '<wsnt:NotificationMessage><wsnt:Topic Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet">'
+            f"{escape(topic)}</wsnt:Topic><wsnt:Message>"
+            f'<tt:Message UtcTime="{_iso(self._now())}" PropertyOperation="{operation}">'
+            f"<tt:Source>{items(source)}</tt:Source><tt:Data>{items(data)}</tt:Data></tt:Message>"
+            "</wsnt:Message></wsnt:NotificationMessage>"
+        )
+        with self._events_lock:
+            self._expire()
+            self.published.append(message)
+            for subscription in self.subscriptions.values():
+                subscription.queue.append(message)
+            self._events_lock.notify_all()
+        return message
+
+    def set_property(self, topic: str, value: bool, *, name: str = "State", source: dict | None = None) -> str:
+        """Switch a property topic (tamper, motion) to ``value``: a ``Changed`` message."""
+        source = {"VideoSourceConfigurationToken": "vsconf"} if source is None else source
+        text = "true" if value else "false"
+        with self._events_lock:
+            self.properties[(topic, name, tuple(source.items()))] = text
+        return self.publish(topic, data={name: text}, source=source)
+
+    def drop_subscriptions(self) -> None:
+        with self._events_lock:
+            self.subscriptions.clear()
+
+    def expire_subscriptions(self) -> None:
+        with self._events_lock:
+            for subscription in self.subscriptions.values():
+                subscription.terminates_at = self._now() - dt.timedelta(seconds=1)
+            self._events_lock.notify_all()
+
+    def _expire(self) -> None:
+        now = self._now()
+        for key in [k for k, sub in self.subscriptions.items() if sub.terminates_at <= now]:
+            del self.subscriptions[key]
+
+    # SOAP
+
+    def _answer(self, raw: bytes, path: str = "") -> tuple[int, str]:
         try:
             doc = etree.fromstring(raw)
             operation = etree.QName(doc.find("s:Body", NS)[0]).localname
@@ -141,11 +240,16 @@ class DeviceSimulator:
             self._released.wait(self.slow_seconds)
         if self.garbage:
             return 200, "<html>this is not SOAP</html>"
-        if operation not in PRE_AUTH and not authenticated:
+        pre_auth = PRE_AUTH | ({"GetDeviceInformation"} if self.info_without_auth else set())
+        if operation not in pre_auth and not authenticated:
             return 400, self._fault("Sender", "ter:NotAuthorized", "Sender not authorized")
         handler = getattr(self, f"_op_{operation}", None)
         if operation in PTZ_OPERATIONS and not self.ptz:
             handler = None
+        if operation in EVENT_OPERATIONS and not self.events:
+            handler = None
+        if operation in {"PullMessages", "Renew", "Unsubscribe"} and handler is not None:
+            return handler(doc, path.rsplit("/", 1)[-1])
         if handler is None or (operation == "Stop" and not self.stop_supported):
             return 400, self._fault("Receiver", "ter:ActionNotSupported", "Optional Action Not Implemented")
         return handler(doc)
@@ -203,6 +307,8 @@ class DeviceSimulator:
 
     def _op_GetCapabilities(self, doc):  # noqa: N802
         ptz = f"<tt:PTZ><tt:XAddr>{self._xaddr('ptz_service')}</tt:XAddr></tt:PTZ>" if self.ptz else ""
+        if self.events:
+            ptz += f"<tt:Events><tt:XAddr>{self._xaddr('events_service')}</tt:XAddr></tt:Events>"
         return self._ok(
             "<tds:GetCapabilitiesResponse><tds:Capabilities>"
             f"<tt:Device><tt:XAddr>{self._xaddr('device_service')}</tt:XAddr></tt:Device>"
@@ -244,10 +350,105 @@ class DeviceSimulator:
         token = doc.findtext(".//{http://www.onvif.org/ver20/ptz/wsdl}PresetToken")
         if token not in {t for t, _ in self.presets}:
             return 400, self._fault("Sender", "ter:InvalidArgVal", "The requested preset token does not exist")
+        with self._events_lock:
+            self._moving_to, self._moving_left = token, self.moving_polls
+            if not self.moving_polls:
+                self.position, self._moving_to = token, None
         return self._ok("<tptz:GotoPresetResponse/>")
 
     def _op_ContinuousMove(self, doc):  # noqa: N802
+        with self._events_lock:
+            self.position, self._moving_to = "free", None
         return self._ok("<tptz:ContinuousMoveResponse/>")
+
+    def _op_GetStatus(self, doc):  # noqa: N802
+        with self._events_lock:
+            if self._moving_to is not None:
+                if self._moving_left > 0:
+                    self._moving_left -= 1
+                else:
+                    self.position, self._moving_to = self._moving_to, None
+            moving = self._moving_to is not None
+        state = "MOVING" if moving else "IDLE"
+        return self._ok(
+            "<tptz:GetStatusResponse><tptz:PTZStatus><tt:MoveStatus>"
+            f"<tt:PanTilt>{state}</tt:PanTilt><tt:Zoom>{state}</tt:Zoom></tt:MoveStatus>"
+            f"<tt:UtcTime>{_iso(self._now())}</tt:UtcTime></tptz:PTZStatus></tptz:GetStatusResponse>"
+        )
+
+    def _op_CreatePullPointSubscription(self, doc):  # noqa: N802
+        seconds = _seconds(doc.findtext(".//{http://www.onvif.org/ver10/events/wsdl}InitialTerminationTime"), 60.0)
+        with self._events_lock:
+            if self.refuse_subscriptions > 0:
+                self.refuse_subscriptions -= 1
+                return 400, self._fault("Receiver", "ter:TooManySubscriptions", "Too many subscriptions")
+            self._expire()
+            key = str(next(self._ids))
+            now = self._now()
+            subscription = self.subscriptions[key] = _Subscription(terminates_at=now + dt.timedelta(seconds=seconds))
+            for (topic, name, source), value in self.properties.items():
+                subscription.queue.append(self._initialized(topic, name, dict(source), value))
+        return self._ok(
+            "<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>"
+            f"<wsa:Address>{self._xaddr('subscription/' + key)}</wsa:Address></tev:SubscriptionReference>"
+            f"<wsnt:CurrentTime>{_iso(now)}</wsnt:CurrentTime>"
+            f"<wsnt:TerminationTime>{_iso(subscription.terminates_at)}</wsnt:TerminationTime>"
+            "</tev:CreatePullPointSubscriptionResponse>"
+        )
+
+    def _initialized(self, topic, name, source, value) -> str:
+        items = "".join(f"<tt:SimpleItem Name={quoteattr(k)} Value={quoteattr(v)}/>" for k, v in source.items())
+        return (
+            f"<wsnt:NotificationMessage><wsnt:Topic>{escape(topic)}</wsnt:Topic><wsnt:Message>"
+            f'<tt:Message UtcTime="{_iso(self._now())}" PropertyOperation="Initialized">'
+            f'<tt:Source>{items}</tt:Source><tt:Data><tt:SimpleItem Name="{name}" Value="{value}"/></tt:Data>'
+            "</tt:Message></wsnt:Message></wsnt:NotificationMessage>"
+        )
+
+    def _gone(self) -> tuple[int, str]:
+        return 400, self._fault("Sender", "ter:InvalidArgVal", "ResourceUnknownFault: no such subscription")
+
+    def _op_PullMessages(self, doc, key):  # noqa: N802
+        ns = "{http://www.onvif.org/ver10/events/wsdl}"
+        timeout = min(_seconds(doc.findtext(f".//{ns}Timeout"), 1.0), 30.0)
+        limit = int(doc.findtext(f".//{ns}MessageLimit") or 100)
+        deadline = self._now() + dt.timedelta(seconds=timeout)
+        with self._events_lock:
+            while True:
+                self._expire()
+                subscription = self.subscriptions.get(key)
+                if subscription is None:
+                    return self._gone()
+                left = (deadline - self._now()).total_seconds()
+                if subscription.queue or left <= 0 or self._released.is_set():
+                    break
+                self._events_lock.wait(left)
+            messages, subscription.queue = subscription.queue[:limit], subscription.queue[limit:]
+            terminates_at, now = subscription.terminates_at, self._now()
+        return self._ok(
+            f"<tev:PullMessagesResponse><tev:CurrentTime>{_iso(now)}</tev:CurrentTime>"
+            f"<tev:TerminationTime>{_iso(terminates_at)}</tev:TerminationTime>"
+            f"{''.join(messages)}</tev:PullMessagesResponse>"
+        )
+
+    def _op_Renew(self, doc, key):  # noqa: N802
+        seconds = _seconds(doc.findtext(".//{http://docs.oasis-open.org/wsn/b-2}TerminationTime"), 60.0)
+        with self._events_lock:
+            self._expire()
+            subscription = self.subscriptions.get(key)
+            if subscription is None:
+                return self._gone()
+            now = self._now()
+            subscription.terminates_at = now + dt.timedelta(seconds=seconds)
+        return self._ok(
+            f"<wsnt:RenewResponse><wsnt:TerminationTime>{_iso(subscription.terminates_at)}</wsnt:TerminationTime>"
+            f"<wsnt:CurrentTime>{_iso(now)}</wsnt:CurrentTime></wsnt:RenewResponse>"
+        )
+
+    def _op_Unsubscribe(self, doc, key):  # noqa: N802
+        with self._events_lock:
+            self.subscriptions.pop(key, None)
+        return self._ok("<wsnt:UnsubscribeResponse/>")
 
     def _op_Stop(self, doc):  # noqa: N802
         return self._ok("<tptz:StopResponse/>")

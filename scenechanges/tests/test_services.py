@@ -227,21 +227,42 @@ def test_unreadable_frames_change_nothing(cam, frames):
     assert SceneMonitor.all_objects.filter(camera=cam).count() == 0
 
 
-def test_view_moving_pauses_then_rereferences(cam, frames):
+def test_a_continuous_move_compares_against_nothing_until_the_free_view_is_still(cam, frames, settings):
+    """After a continuous move the view is unknown: no comparison (so no change) until the frames
+    stay alike for NEM_SCENE_FREE_VIEW_QUIET_SECONDS (capture times); the first of the still run
+    becomes the free view's reference."""
+    settings.NEM_SCENE_FREE_VIEW_QUIET_SECONDS = 3
     compare(cam, frames.write(f.view()))
     view_moving.send(sender=None, camera_id=cam.id, seconds=30)
     monitor = SceneMonitor.all_objects.get(camera=cam)
     assert monitor.paused_until > timezone.now() + dt.timedelta(seconds=25)
+    assert monitor.seeking is True
     assert compare(cam, frames.write(f.view(dx=0.15))).status == "paused"
-    # The pause ends (as if 30 s went by) and the camera now looks where it was sent.
+    # The pause ends (as if 30 s went by); the camera drifts, then stays on its new view.
     SceneMonitor.all_objects.filter(camera=cam).update(paused_until=timezone.now() - dt.timedelta(seconds=1))
     frames.clock = timezone.now().timestamp()
-    moved = frames.write(f.view(dx=0.15))
-    assert compare(cam, moved).status == "reference_created"
+    assert compare(cam, frames.write(f.view(dx=0.25))).status == "seeking"
+    first_still = frames.write(f.view(dx=0.15))
+    assert statuses(cam, [first_still, frames.write(f.view(dx=0.15)), frames.write(f.view(dx=0.15))]) == [
+        "seeking",
+        "seeking",
+        "seeking",
+    ]
+    assert compare(cam, frames.write(f.view(dx=0.15))).status == "reference_created"
     reference = SceneReference.objects.get(retired_at__isnull=True)
-    assert (reference.reason, reference.source_path) == ("view_moved", str(moved))
+    assert (reference.reason, reference.source_path, reference.preset_token) == ("view_moved", str(first_still), "")
     assert compare(cam, frames.write(f.view(dx=0.15))).status == "unchanged"
     assert SceneChange.objects.count() == 0
+
+
+def test_a_free_view_that_returns_to_a_known_view_resumes_at_once(cam, frames):
+    compare(cam, frames.write(f.view()))
+    view_moving.send(sender=None, camera_id=cam.id, seconds=30)
+    SceneMonitor.all_objects.filter(camera=cam).update(paused_until=timezone.now() - dt.timedelta(seconds=1))
+    frames.clock = timezone.now().timestamp()
+    assert compare(cam, frames.write(f.view())).status == "unchanged"
+    assert SceneMonitor.all_objects.get(camera=cam).seeking is False
+    assert statuses(cam, [frames.write(f.blocked()), frames.write(f.blocked())]) == ["pending", "change_recorded"]
 
 
 def test_pause_lasts_at_least_the_configured_time(cam, settings):
@@ -308,3 +329,94 @@ def test_recorded_and_acknowledged_signals_are_sent_inside_the_transaction(cam, 
         (signals.scene_change_recorded, change.pk, cam.id, True),
         (signals.scene_change_acknowledged, change.pk, cam.id, True),
     ]
+
+
+def _camera_event(cam, change_type="view_tampered", topic="tns1:RuleEngine/TamperDetector/Tamper"):
+    return services.scenechange_camera_event(
+        camera_id=cam.id, change_type=change_type, topic=topic, occurred_at=timezone.now()
+    )
+
+
+def test_a_camera_event_opens_an_episode_that_our_detector_joins(cam, frames):
+    from scenechanges import signals
+
+    seen = []
+
+    def receiver(signal, **kwargs):
+        seen.append((signal, kwargs["scene_change_id"]))
+
+    for signal in (signals.scene_change_recorded, signals.scene_change_updated):
+        signal.connect(receiver)
+    try:
+        compare(cam, frames.write(f.view()))
+        episode = _camera_event(cam)
+        assert (episode.source, episode.change_type, episode.preset_token) == ("camera", "view_tampered", "")
+        assert episode.signals["camera_events"][0]["topic"] == "tns1:RuleEngine/TamperDetector/Tamper"
+        assert _camera_event(cam) == episode  # the camera repeating itself adds nothing
+        results = statuses(cam, [frames.write(f.blocked()) for _ in range(3)])
+    finally:
+        for signal in (signals.scene_change_recorded, signals.scene_change_updated):
+            signal.disconnect(receiver)
+    assert results == ["pending", "episode_joined", "episode_continues"]
+    change = SceneChange.objects.get()
+    assert change.pk == episode.pk
+    assert (change.source, change.change_type) == ("both", "view_tampered")
+    assert change.signals["detector_change_type"] == "view_blocked"
+    assert len(change.signals["camera_events"]) == 2
+    assert change.frame_copy and change.file_path
+    assert seen == [(signals.scene_change_recorded, episode.pk), (signals.scene_change_updated, episode.pk)]
+
+
+def test_a_camera_event_joins_the_detectors_open_episode(cam, frames):
+    compare(cam, frames.write(f.view()))
+    statuses(cam, [frames.write(f.blocked()), frames.write(f.blocked())])
+    change = SceneChange.objects.get()
+    assert change.source == "detector"
+    assert _camera_event(cam, "view_blocked", "tns1:VideoSource/ImageTooDark/ImagingService") == change
+    change.refresh_from_db()
+    assert change.source == "both"
+    # Acknowledged, the next camera report is a new incident.
+    services.scenechange_acknowledge(camera_id=cam.id, scene_change_id=change.pk, actor="a")
+    assert _camera_event(cam).pk != change.pk
+    assert SceneChange.objects.count() == 2
+
+
+def test_the_patrol_between_two_presets_raises_nothing_and_a_blocked_preset_is_reported_against_it(cam, frames):
+    def goto(token):
+        services.scenechange_pause(camera_id=cam.id, seconds=30, preset_token=token)
+        assert compare(cam, frames.write(views[token])).status == "paused"  # still moving
+        assert services.scenechange_view_settled(camera_id=cam.id, preset_token=token) is True
+        frames.clock = max(frames.clock, timezone.now().timestamp())
+
+    views = {"p1": f.view(), "p2": f.view(dx=0.2, angle=10)}
+    for _ in range(3):
+        for token in ("p1", "p2"):
+            goto(token)
+            compare(cam, frames.write(views[token]))
+            assert compare(cam, frames.write(views[token])).status == "unchanged"
+    references = SceneReference.objects.filter(retired_at__isnull=True).order_by("preset_token")
+    assert [(r.preset_token, r.reason) for r in references] == [("p1", "first_frame"), ("p2", "first_frame")]
+    assert SceneChange.objects.count() == 0
+
+    goto("p2")
+    assert statuses(cam, [frames.write(f.blocked()), frames.write(f.blocked())]) == ["pending", "change_recorded"]
+    change = SceneChange.objects.get()
+    assert (change.change_type, change.preset_token, change.source) == ("view_blocked", "p2", "detector")
+    assert change.reference == references[1]
+    # Acknowledging re-references p2 only.
+    goto("p2")
+    compare(cam, frames.write(views["p2"]))
+    services.scenechange_acknowledge(camera_id=cam.id, scene_change_id=change.pk, actor="a")
+    current = SceneReference.objects.filter(retired_at__isnull=True).order_by("preset_token")
+    assert [(r.preset_token, r.reason) for r in current] == [("p1", "first_frame"), ("p2", "acknowledged")]
+
+
+def test_an_arrival_that_is_never_reported_leaves_the_view_unknown(cam, frames):
+    compare(cam, frames.write(f.view()))
+    services.scenechange_pause(camera_id=cam.id, seconds=30, preset_token="p1")
+    assert services.scenechange_view_settled(camera_id=cam.id, preset_token="other") is False
+    SceneMonitor.all_objects.filter(camera=cam).update(paused_until=timezone.now() - dt.timedelta(seconds=1))
+    frames.clock = timezone.now().timestamp()
+    assert compare(cam, frames.write(f.view(dx=0.2))).status == "seeking"
+    monitor = SceneMonitor.all_objects.get(camera=cam)
+    assert (monitor.awaiting_preset, monitor.seeking, monitor.preset_token) == ("", True, "")
