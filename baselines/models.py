@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
 
@@ -249,10 +251,15 @@ class BaselineState(SoftDeleteModel):
 
 class Anomaly(SoftDeleteModel):
     """An hour of one camera whose count was improbable under its baseline: a surge (more of a
-    class, or of all activity, than the Poisson expectation allows) or an absence (nothing in a
-    normally busy hour). ``object_type`` is empty for all activity. One row per camera, hour and
+    class, or of all activity, than the Poisson expectation allows) or an absence (nothing in
+    normally busy hours). ``object_type`` is empty for all activity. One row per camera, hour and
     class, so a scan that runs twice adds nothing. ``anomaly_score`` = 1 - P(X >= observed)
-    for a surge, 1 - P(X = 0) for an absence, with X ~ Poisson(expected)."""
+    for a surge, 1 - P(X = 0) for an absence, with X ~ Poisson(expected).
+
+    A surge spans one hour. An absence spans the run of consecutive empty hours it was judged
+    on, ``hours`` of them from ``hour_start`` to ``ends_at``, with the run's summed expectation
+    (the joint probability that all of them are empty); the scan grows the row in place while the
+    silence lasts, and removes it when late detections fall into it."""
 
     class Kind(models.TextChoices):
         SURGE = "surge"
@@ -267,6 +274,8 @@ class Anomaly(SoftDeleteModel):
     anomaly_score = models.FloatField()
     reason = models.CharField(max_length=300)
     detected_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+    hours = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-hour_start", "object_type", "-id"]
@@ -282,6 +291,11 @@ class Anomaly(SoftDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.camera_id} at {self.hour_start:%Y-%m-%d %H:%M}Z ({self.object_type or 'all'})"
+
+    def save(self, *args, **kwargs):
+        if self.ends_at is None and self.hour_start is not None:
+            self.ends_at = self.hour_start + dt.timedelta(hours=self.hours or 1)
+        super().save(*args, **kwargs)
 
     @property
     def detection_class(self) -> str:

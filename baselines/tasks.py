@@ -7,6 +7,7 @@ is live and hold the per-camera single-flight claim.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
@@ -47,11 +48,13 @@ def recompute_task(self, camera_id: str | None = None) -> None:
 
 # hourly (beat "detect-anomalies"); cron: manage.py detect_anomalies
 @shared_task(bind=True, name="baselines.detect_anomalies", soft_time_limit=300, time_limit=360, **IDEMPOTENT)
-def detect_anomalies_task(self, camera_id: str | None = None) -> None:
+def detect_anomalies_task(self, camera_id: str | None = None, until: str | None = None, hours: int = 1) -> None:
+    """``until`` (ISO 8601) and ``hours``: judge those hours again (what is left of a withdrawn absence)."""
     if camera_id is None:
         for live_id in _live_ids():
             detect_anomalies_task.delay(live_id)
         return
-    result = services.anomaly_detect(camera_id=camera_id)
+    end = dt.datetime.fromisoformat(until) if until else None
+    result = services.anomaly_detect(camera_id=camera_id, until=end, hours=hours)
     if result.skipped:
         logger.info("baselines.detect_anomalies camera=%s skipped (%s)", camera_id, result.skipped)

@@ -62,7 +62,9 @@ class EventSerializer(ModelSerializer):
 
 
 class AnomalySerializer(ModelSerializer):
-    timestamp = UTCDateTimeField(source="hour_start", help_text="Start of the anomalous hour.")
+    timestamp = UTCDateTimeField(source="hour_start", help_text="Start of the anomalous hour (of an absence's first hour).")
+    ends_at = UTCDateTimeField(help_text="End of the anomalous span: one hour, or an absence's run of empty hours.")
+    hours = serializers.IntegerField(help_text="Hours spanned: 1 for a surge; an absence's consecutive empty hours.")
     detection_class = serializers.CharField(help_text='The object class, or "all" for all activity.')
     expected_frequency = serializers.SerializerMethodField()
     observed_frequency = serializers.IntegerField(source="observed_count")
@@ -80,6 +82,8 @@ class AnomalySerializer(ModelSerializer):
             "observed_frequency",
             "reason",
             "detected_at",
+            "ends_at",
+            "hours",
         ]
 
     def get_expected_frequency(self, obj) -> float:

@@ -7,9 +7,13 @@ of day; activity slot: the weighted mean at that weekday and hour), under X ~ Po
 - surge: ``anomaly_score = 1 - P(X >= x)``; flagged when P(X >= x) is smaller than the one-sided
   tail of a ``threshold_stdev``-sigma normal event (default k = 3: p < 0.00135, so score > 0.99865;
   k = 2: p < 0.0228);
-- absence (all activity only): nothing in an hour whose expectation makes an empty hour that
-  improbable (``anomaly_score = 1 - P(X = 0) = 1 - exp(-lambda)``). A busy slot gone silent is
-  what a dead, blinded or unplugged camera looks like.
+- absence (all activity only): nothing in a run of consecutive hours whose expectations make
+  that silence improbable (``anomaly_score = 1 - P(all empty) = 1 - exp(-(lambda_1 + ... +
+  lambda_n))``), stored as one row spanning the run. A busy slot gone silent is what a dead,
+  blinded or unplugged camera looks like; late detections that fall into the run withdraw it.
+
+The expectation an hour is judged against never includes that hour (``_Expectations``), in
+whatever order the recompute, the ingest and the scan run.
 
 A slot is used only once it has ``min_samples`` observed hours. A class never seen at that hour
 in n observed hours has lambda = 0, which would make any single sighting infinitely improbable;
@@ -27,13 +31,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from baselines import signals
-from baselines.models import ActivitySlot, Anomaly, ClassSlot, Detection
-from baselines.services.clock import HOUR, camera_zone, hour_floor, hour_keys, hour_label
+from baselines.models import ActivitySlot, Anomaly, ClassSlot, Detection, HourlyClassCount, HourlyCount
+from baselines.services.clock import HOUR, camera_zone, hour_ceil, hour_floor, hour_keys, hour_label, weeks_old
 from baselines.services.config import baseline_state_get, effective_config
 from baselines.services.recompute import _claim, _release
 from cameras.models import Camera
@@ -87,8 +91,11 @@ class ScanResult:
     created: int = 0
 
 
-def anomaly_detect(*, camera_id: str, now: dt.datetime | None = None, hours: int = 1) -> ScanResult:
-    """Score the camera's last ``hours`` completed local hours and store the anomalies found.
+def anomaly_detect(
+    *, camera_id: str, now: dt.datetime | None = None, hours: int = 1, until: dt.datetime | None = None
+) -> ScanResult:
+    """Score the camera's last ``hours`` completed local hours (those ending by ``until``, default
+    ``now``) and store the anomalies found.
 
     Single flight per camera (a busy camera is skipped); a trashed camera is skipped quietly.
     """
@@ -102,7 +109,7 @@ def anomaly_detect(*, camera_id: str, now: dt.datetime | None = None, hours: int
         logger.info("anomaly scan skipped: camera %s is being scanned", camera_id)
         return ScanResult(camera_id=camera_id, skipped="busy")
     try:
-        created = _scan(camera=camera, now=now, hours=hours)
+        created = _scan(camera=camera, now=min(until or now, now), hours=hours)
     finally:
         _release(camera_id, "scan_claimed_at", last_scan_at=now)
     return ScanResult(camera_id=camera_id, hours=hours, created=created)
@@ -124,53 +131,221 @@ def hour_counts(*, camera: Camera, start: dt.datetime, end: dt.datetime) -> dict
     return out
 
 
-def _candidates(*, camera: Camera, key: dt.datetime, counts: dict[str, int], config) -> list[Anomaly]:
+class _Expectations:
+    """The slot expectations of a camera's hours, each from the observed hours strictly before it.
+
+    The expectation of hour H is the slot as a recompute that ended at H computed it: its
+    window ``[H - window_days, H)`` (and not before the camera's first data or its last reset),
+    an hour k whole weeks older than H weighing ``decay ** k``. The stored slot is exactly that
+    when its recompute ended at H, and leaves H out when it ended earlier, so it is used then. A
+    recompute that ended after H (it ran after the hour and before the scan: a backlog, a rerun
+    scan, a late detector batch) counted H itself, and with the newest week weighing 1.0 an empty
+    hour pulled its own expectation down by about a fifth. Those hours are recomputed here from
+    the hourly rows; hours the recompute no longer keeps (the oldest week of H's window) or
+    never rolled up are counted from the detections.
+    """
+
+    def __init__(self, *, camera: Camera, state, config, tz) -> None:
+        self.camera, self.state, self.config, self.tz = camera, state, config, tz
+        self.activity_slots = {(s.day_of_week, s.hour): s for s in ActivitySlot.objects.filter(camera_id=camera.pk)}
+        self.class_slots: dict[int, dict[str, ClassSlot]] = defaultdict(dict)
+        for s in ClassSlot.objects.filter(camera_id=camera.pk):
+            self.class_slots[s.hour][s.object_type] = s
+        # All slots of one kind are written by one recompute, with one stamp: the hour its window ended.
+        self.activity_end = self._window_end(self.activity_slots.values())
+        self.class_end = self._window_end(s for by_type in self.class_slots.values() for s in by_type.values())
+        first_detection = Detection.objects.filter(camera_id=camera.pk).aggregate(first=Min("detected_at"))["first"]
+        first_data = min(filter(None, [camera.created_at, first_detection]))
+        self.observed_from = hour_floor(first_data, tz)
+        if state.learning_since:
+            self.observed_from = max(self.observed_from, hour_ceil(state.learning_since, tz))
+        self._loaded: tuple[dt.datetime, dt.datetime] | None = None
+
+    def _window_end(self, slots) -> dt.datetime | None:
+        stamps = [s.updated_at for s in slots]
+        return hour_floor(max(stamps), self.tz) if stamps else None
+
+    def _window_start(self, key: dt.datetime) -> dt.datetime:
+        return max(key - dt.timedelta(days=self.config.window_days), self.observed_from)
+
+    def _load(self, lo: dt.datetime, hi: dt.datetime) -> None:
+        """Hourly totals and class counts of the local hours in [lo, hi), from the hourly rows
+        and, for the hours without one, from the detections."""
+        if self._loaded and self._loaded[0] <= lo and hi <= self._loaded[1]:
+            return
+        if self._loaded:
+            lo, hi = min(lo, self._loaded[0]), max(hi, self._loaded[1])
+        keys = hour_keys(lo, hi, self.tz)
+        totals = dict(
+            HourlyCount.objects.filter(camera_id=self.camera.pk, hour_start__gte=lo, hour_start__lt=hi)
+            .order_by()
+            .values_list("hour_start", "count")
+        )
+        by_class: dict[dt.datetime, dict[str, int]] = defaultdict(dict)
+        for key, object_type, n in (
+            HourlyClassCount.objects.filter(camera_id=self.camera.pk, hour_start__gte=lo, hour_start__lt=hi)
+            .order_by()
+            .values_list("hour_start", "object_type", "count")
+        ):
+            by_class[key][object_type] = n
+        missing = [key for key in keys if key not in totals]
+        if missing:
+            counted = hour_counts(camera=self.camera, start=missing[0], end=missing[-1] + HOUR)
+            for key in missing:
+                by_class[key] = dict(counted.get(key, {}))
+                totals[key] = sum(by_class[key].values())
+        self.keys, self.totals, self.by_class = keys, totals, by_class
+        self._loaded = (lo, hi)
+
+    def prepare(self, first: dt.datetime, last: dt.datetime) -> None:
+        """Load what the hours in [first, last] need, in one go (a long silence asks for many)."""
+        if any(end is not None and end > first for end in (self.activity_end, self.class_end)):
+            self._load(self._window_start(first), last)
+
+    def _slot_hours(self, key: dt.datetime, *, weekly: bool) -> list[tuple[float, dt.datetime]]:
+        self.prepare(key, key)
+        start = self._window_start(key)
+        return [
+            (self.config.decay_factor ** weeks_old(k, key), k)
+            for k in self.keys
+            if start <= k < key and k.hour == key.hour and (not weekly or k.weekday() == key.weekday())
+        ]
+
+    def activity(self, key: dt.datetime) -> tuple[float, int]:
+        """(weighted mean count, observed hours) of the hour's weekday-and-hour slot."""
+        if self.activity_end is None or self.activity_end <= key:
+            slot = self.activity_slots.get((key.weekday(), key.hour))
+            return (slot.avg_count, slot.sample_count) if slot else (0.0, 0)
+        hours = self._slot_hours(key, weekly=True)
+        total = sum(w for w, _ in hours)
+        mean = sum(w * self.totals.get(k, 0) for w, k in hours) / total if total else 0.0
+        return mean, len(hours)
+
+    def classes(self, key: dt.datetime) -> tuple[dict[str, tuple[float, int]], int]:
+        """({class: (weighted mean count, observed hours)}, hours watched) at the hour of day."""
+        if self.class_end is None or self.class_end <= key:
+            slots = self.class_slots.get(key.hour, {})
+            found = {t: (s.frequency, s.hours_observed) for t, s in slots.items()}
+            return found, max((n for _, n in found.values()), default=0)
+        hours = self._slot_hours(key, weekly=False)
+        total = sum(w for w, _ in hours)
+        sums: dict[str, float] = defaultdict(float)
+        for w, k in hours:
+            for object_type, n in self.by_class.get(k, {}).items():
+                sums[object_type] += w * n
+        return {t: (v / total, len(hours)) for t, v in sums.items()}, len(hours)
+
+
+def _surges(*, camera: Camera, key: dt.datetime, counts: dict[str, int], config, expect: _Expectations) -> list[Anomaly]:
     found: list[Anomaly] = []
     threshold = score_threshold(config.threshold_stdev)
     label = hour_label(key)
-    slot = ActivitySlot.objects.filter(camera_id=camera.pk, day_of_week=key.weekday(), hour=key.hour).first()
-    if slot is not None and slot.sample_count >= config.min_samples:
-        total = sum(counts.values())
-        lam = expected_floor(slot.avg_count, slot.sample_count)
-        if total == 0:
-            score = absence_score(lam)
-            if score > threshold:
-                found.append(
-                    Anomaly(
-                        camera=camera, hour_start=key, object_type="", kind=Anomaly.Kind.ABSENCE, observed_count=0,
-                        expected_count=lam, anomaly_score=score,
-                        reason=f"no detections at {label} when about {_about(lam)} are expected",
-                    )
+    total = sum(counts.values())
+    mean, samples = expect.activity(key)
+    if total and samples >= config.min_samples:
+        lam = expected_floor(mean, samples)
+        score = surge_score(total, lam)
+        if score > threshold:
+            found.append(
+                Anomaly(
+                    camera=camera, hour_start=key, ends_at=key + HOUR, object_type="", kind=Anomaly.Kind.SURGE,
+                    observed_count=total, expected_count=lam, anomaly_score=score,
+                    reason=f"{total} detections at {label} when about {_about(lam)} are expected",
                 )
-        else:
-            score = surge_score(total, lam)
-            if score > threshold:
-                found.append(
-                    Anomaly(
-                        camera=camera, hour_start=key, object_type="", kind=Anomaly.Kind.SURGE, observed_count=total,
-                        expected_count=lam, anomaly_score=score,
-                        reason=f"{total} detections at {label} when about {_about(lam)} are expected",
-                    )
-                )
-    class_slots = {s.object_type: s for s in ClassSlot.objects.filter(camera_id=camera.pk, hour=key.hour)}
-    # Hours watched at this hour of day (a class never seen has no slot but the same watch time).
-    watched = max((s.hours_observed for s in class_slots.values()), default=0)
+            )
+    if not counts:
+        return found
+    class_slots, watched = expect.classes(key)
     for object_type, observed in sorted(counts.items()):
-        cslot = class_slots.get(object_type)
-        hours_observed = cslot.hours_observed if cslot else watched
+        # A class never seen at this hour has no slot but the same watch time.
+        frequency, hours_observed = class_slots.get(object_type, (0.0, watched))
         if hours_observed < config.min_samples:
             continue
-        lam = expected_floor(cslot.frequency if cslot else 0.0, hours_observed)
+        lam = expected_floor(frequency, hours_observed)
         score = surge_score(observed, lam)
         if score > threshold:
             found.append(
                 Anomaly(
-                    camera=camera, hour_start=key, object_type=object_type, kind=Anomaly.Kind.SURGE,
-                    observed_count=observed, expected_count=lam, anomaly_score=score,
+                    camera=camera, hour_start=key, ends_at=key + HOUR, object_type=object_type,
+                    kind=Anomaly.Kind.SURGE, observed_count=observed, expected_count=lam, anomaly_score=score,
                     reason=f"{object_type} detected {_times(observed)} at {label} when about {_about(lam)} are expected",
                 )
             )
     return found
+
+
+def _span_label(first: dt.datetime, end: dt.datetime, hours: int, tz) -> str:
+    if hours == 1:
+        return f"at {hour_label(first)}"
+    local_end = end.astimezone(tz)
+    if hours >= 24:
+        return f"from {first:%a %H:00} to {local_end:%a %H:00} ({hours} hours)"
+    return f"from {first:%H:00} to {local_end:%H:00} ({hours} hours)"
+
+
+def _absence(*, camera: Camera, keys: list[dt.datetime], end: dt.datetime, reach_back: bool, config, expect, tz) -> int:
+    """Judge one run of silent hours ``keys`` (ending at ``end``) as one absence.
+
+    Consecutive empty hours are one event: under Poisson expectations l1..ln, P(all empty) =
+    exp(-(l1 + ... + ln)), so three quiet busy hours make one strong anomaly where each alone
+    was a weak miss. A run reaching the start of the scanned hours (``reach_back``) goes back to
+    the hour after the camera's last detection (at most ``window_days``), so the hourly scan sees
+    the whole silence, not its last hour. Leading hours that expect nothing carry no evidence and
+    are left out of the span. The run is stored as one row at its first hour, with ``hours`` and
+    ``ends_at``; a stored absence it overlaps is that row, grown in place (one signal, when the
+    row is first stored). Returns 1 if a row was created."""
+    threshold = score_threshold(config.threshold_stdev)
+    first = keys[0]
+    if reach_back:
+        last_seen = (
+            Detection.objects.filter(camera_id=camera.pk, detected_at__lt=first)
+            .aggregate(last=Max("detected_at"))["last"]
+        )
+        since = max(first - dt.timedelta(days=config.window_days), expect.observed_from)
+        if last_seen is not None:
+            since = max(since, hour_floor(last_seen, tz) + HOUR)
+        if since < first:
+            keys = hour_keys(since, first, tz) + keys
+    expect.prepare(keys[0], keys[-1])
+    expected = []
+    for key in keys:
+        mean, samples = expect.activity(key)
+        expected.append(mean if samples >= config.min_samples else 0.0)
+    while keys and expected[0] <= 0.0:
+        keys, expected = keys[1:], expected[1:]
+    if not keys:
+        return 0
+    lam = math.fsum(expected)
+    score = absence_score(lam)
+    if score <= threshold:
+        return 0
+    hours = len(keys)
+    fields = {
+        "hour_start": keys[0], "ends_at": end, "hours": hours, "observed_count": 0, "expected_count": lam,
+        "anomaly_score": score,
+        "reason": f"no detections {_span_label(keys[0], end, hours, tz)} when about {_about(lam)} are expected",
+    }
+    with transaction.atomic():
+        stored = list(
+            Anomaly.objects.select_for_update()
+            .filter(camera_id=camera.pk, kind=Anomaly.Kind.ABSENCE, hour_start__lt=end, ends_at__gt=keys[0])
+            .order_by("hour_start", "id")
+        )
+        if stored:
+            keep, *merged = stored
+            for row in merged:  # runs that a detection split, joined again once it was removed
+                _withdraw(row)
+            for name, value in fields.items():
+                setattr(keep, name, value)
+            keep.save(update_fields=list(fields))
+            return 0
+        try:
+            with transaction.atomic():
+                anomaly = Anomaly.objects.create(camera=camera, object_type="", kind=Anomaly.Kind.ABSENCE, **fields)
+        except IntegrityError:
+            return 0  # a concurrent scan stored it
+        signals.anomaly_recorded.send(sender=Anomaly, anomaly_id=anomaly.pk, camera_id=camera.pk)
+    return 1
 
 
 def _scan(*, camera: Camera, now: dt.datetime, hours: int) -> int:
@@ -180,9 +355,13 @@ def _scan(*, camera: Camera, now: dt.datetime, hours: int) -> int:
     end = hour_floor(now, tz)
     start = end - hours * HOUR
     counts = hour_counts(camera=camera, start=start, end=end)
+    keys = hour_keys(start, end, tz)
+    expect = _Expectations(camera=camera, state=state, config=config, tz=tz)
+    if keys:
+        expect.prepare(keys[0], keys[-1])
     created = 0
-    for key in hour_keys(start, end, tz):
-        for anomaly in _candidates(camera=camera, key=key, counts=counts.get(key, {}), config=config):
+    for key in keys:
+        for anomaly in _surges(camera=camera, key=key, counts=counts.get(key, {}), config=config, expect=expect):
             try:
                 with transaction.atomic():
                     anomaly.save(force_insert=True)
@@ -190,9 +369,63 @@ def _scan(*, camera: Camera, now: dt.datetime, hours: int) -> int:
                 created += 1
             except IntegrityError:
                 pass  # this hour and class already has its anomaly (an earlier or concurrent scan)
+    # Runs of empty hours, each judged as one absence.
+    run: list[dt.datetime] = []
+    for key in [*keys, None]:
+        if key is not None and not counts.get(key):
+            run.append(key)
+            continue
+        if run:
+            run_end = key if key is not None else end
+            created += _absence(
+                camera=camera, keys=run, end=run_end, reach_back=run[0] == keys[0], config=config, expect=expect,
+                tz=tz,
+            )
+            run = []
     if created:
         logger.info("anomaly scan camera=%s hours=%s created=%s", camera.pk, hours, created)
     return created
+
+
+def _withdraw(row: Anomaly) -> None:
+    signals.anomaly_withdrawn.send(
+        sender=Anomaly, anomaly_id=row.pk, camera_id=row.camera_id, hour_start=row.hour_start
+    )
+    Anomaly.all_objects.filter(pk=row.pk).delete()
+
+
+def absences_disproved(*, points_by_camera: dict[str, list[tuple[dt.datetime, str]]]) -> list[tuple[str, dt.datetime, int]]:
+    """Withdraw the stored absences that new detections fall into (caller holds the transaction).
+
+    A late batch for an hour already judged empty proves that hour was not: its absence row is
+    removed after ``anomaly_withdrawn`` is sent. Returns ``(camera_id, ends_at, hours)`` of each
+    withdrawn span, for a rescan that judges what is left of it (the silent hours on either side
+    may still be an absence). One query per batch, on the (camera, hour_start) index."""
+    bounds = {
+        camera_id: (min(t for t, _ in points), max(t for t, _ in points))
+        for camera_id, points in points_by_camera.items()
+        if points
+    }
+    if not bounds:
+        return []
+    condition = Q(
+        *(Q(camera_id=camera_id, hour_start__lte=hi, ends_at__gt=lo) for camera_id, (lo, hi) in bounds.items()),
+        _connector=Q.OR,
+    )
+    withdrawn = []
+    for row in Anomaly.objects.filter(condition, kind=Anomaly.Kind.ABSENCE).order_by("hour_start", "id"):
+        if any(row.hour_start <= t < row.ends_at for t, _ in points_by_camera[row.camera_id]):
+            withdrawn.append((row.camera_id, row.ends_at, row.hours))
+            _withdraw(row)
+    if withdrawn:
+        from baselines.tasks import detect_anomalies_task
+
+        for camera_id, ends_at, hours in withdrawn:
+            logger.info("absence withdrawn camera=%s: late detections until %s", camera_id, ends_at.isoformat())
+            transaction.on_commit(
+                lambda c=camera_id, e=ends_at, h=hours: detect_anomalies_task.delay(c, until=e.isoformat(), hours=h)
+            )
+    return withdrawn
 
 
 def anomaly_detect_all(*, now: dt.datetime | None = None, hours: int = 1) -> list[ScanResult]:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from baselines.models import Detection, DetectionBatch, Event
+from baselines.services.anomalies import absences_disproved
 from cameras.models import Camera
 from nem.errors import Conflict
 
@@ -360,6 +361,7 @@ def detections_insert(*, rows: list[DetectionRow]) -> int:
     for row in rows:
         points[row.camera_id].append((row.detected_at, row.object_type))
     events_merge(points_by_camera=points)
+    absences_disproved(points_by_camera=points)
     return len(rows)
 
 

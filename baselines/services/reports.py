@@ -207,8 +207,8 @@ def baseline_classes(*, camera: Camera) -> dict:
 
 
 def baseline_anomalies(*, camera: Camera, days: int, now: dt.datetime | None = None) -> dict:
-    """``GET /api/cameras/{id}/baseline/anomalies?days=``: anomalies of hours that started in the
+    """``GET /api/cameras/{id}/baseline/anomalies?days=``: anomalies of spans that reach into the
     last ``days`` days, newest first."""
     since = (now or timezone.now()) - dt.timedelta(days=days)
-    rows = list(Anomaly.objects.filter(camera_id=camera.pk, hour_start__gte=since).order_by("-hour_start", "object_type"))
+    rows = list(Anomaly.objects.filter(camera_id=camera.pk, ends_at__gt=since).order_by("-hour_start", "object_type"))
     return {"camera_id": camera.pk, "anomalies": rows, "count": len(rows), "period_days": days}

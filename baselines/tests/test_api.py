@@ -269,6 +269,8 @@ def test_anomalies_endpoint_shape_and_days(api_client, camera):
                 "observed_frequency": 6,
                 "reason": "car detected 6 times at 03:00-04:00 when about 0.1 are expected",
                 "detected_at": recent.detected_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+                "ends_at": (now - dt.timedelta(days=2, hours=-1)).isoformat().replace("+00:00", "Z"),
+                "hours": 1,
             }
         ],
         "count": 1,
@@ -278,6 +280,23 @@ def test_anomalies_endpoint_shape_and_days(api_client, camera):
     assert (wide["count"], wide["period_days"]) == (2, 30)
     assert wide["anomalies"][1]["detection_class"] == "all"
     assert wide["anomalies"][1]["kind"] == "absence"
+    assert (wide["anomalies"][1]["hours"], wide["anomalies"][1]["ends_at"]) == (
+        1, (now - dt.timedelta(days=10, hours=-1)).isoformat().replace("+00:00", "Z")
+    )
+
+
+def test_an_absence_that_began_before_the_period_and_reaches_into_it_is_listed(api_client, camera):
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    start = now - dt.timedelta(days=7, hours=2)
+    Anomaly.objects.create(
+        camera=camera, hour_start=start, ends_at=start + dt.timedelta(hours=3), hours=3, object_type="",
+        kind="absence", observed_count=0, expected_count=7.5, anomaly_score=0.999447,
+        reason="no detections from 18:00 to 21:00 (3 hours) when about 7.5 are expected",
+    )
+    body = api_client.get("/api/cameras/front_door/baseline/anomalies").json()
+    assert [(a["hours"], a["timestamp"]) for a in body["anomalies"]] == [
+        (3, start.isoformat().replace("+00:00", "Z"))
+    ]
 
 
 @pytest.mark.parametrize(
