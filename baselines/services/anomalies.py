@@ -194,7 +194,10 @@ class _Expectations:
             for key in missing:
                 by_class[key] = dict(counted.get(key, {}))
                 totals[key] = sum(by_class[key].values())
-        self.keys, self.totals, self.by_class = keys, totals, by_class
+        self.keys_by_hour: dict[int, list[dt.datetime]] = defaultdict(list)
+        for key in keys:
+            self.keys_by_hour[key.hour].append(key)
+        self.totals, self.by_class = totals, by_class
         self._loaded = (lo, hi)
 
     def prepare(self, first: dt.datetime, last: dt.datetime) -> None:
@@ -207,8 +210,8 @@ class _Expectations:
         start = self._window_start(key)
         return [
             (self.config.decay_factor ** weeks_old(k, key), k)
-            for k in self.keys
-            if start <= k < key and k.hour == key.hour and (not weekly or k.weekday() == key.weekday())
+            for k in self.keys_by_hour.get(key.hour, ())
+            if start <= k < key and (not weekly or k.weekday() == key.weekday())
         ]
 
     def activity(self, key: dt.datetime) -> tuple[float, int]:
