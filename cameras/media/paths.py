@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
+import re
 import stat
 import uuid
 from dataclasses import dataclass
@@ -23,6 +25,21 @@ OUTSIDE_ROOT = "outside_root"
 MISSING = "directory does not exist"
 NOT_A_DIRECTORY = "path is not a directory"
 NOT_READABLE = "not readable"
+
+
+# NEM's own frames (``grab_frames``): one folder per UTC day, a name from the capture time. Anything
+# else in a camera folder was uploaded by the camera; retention tells the two apart by this name.
+_GRABBED_FRAME = re.compile(r"\d{4}-\d{2}-\d{2}/frame_\d{6}_\d{6}\.jpg")
+
+
+def grabbed_frame_rel(at: dt.datetime) -> str:
+    """Where ``grab_frames`` stores a frame captured ``at`` (UTC), relative to the camera folder."""
+    return f"{at:%Y-%m-%d}/frame_{at:%H%M%S_%f}.jpg"
+
+
+def is_grabbed_frame(rel: str) -> bool:
+    """Whether ``rel`` (relative to the camera folder, "/"-separated) is named like NEM's own frame."""
+    return _GRABBED_FRAME.fullmatch(rel) is not None
 
 
 def media_kind(name: str) -> str | None:

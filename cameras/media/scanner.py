@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -267,6 +268,48 @@ def record_claim(camera_id: str) -> bool:
 
 def record_release(camera_id: str) -> None:
     IngestionRecord.objects.filter(pk=camera_id).update(busy_until=None)
+
+
+def ingestion_files_removed(*, camera_id: str, paths: Iterable[str]) -> bool:
+    """Files of the camera's folder were deleted (retention): forget them, so the snapshot never
+    points at a deleted file. The newest image and video become the next remembered ones; when a
+    list loses its last entry, the record forgets its folder, so the next look (a scan, or the
+    snapshot's one-off scan) walks the folder again and finds what is left. ``paths`` are absolute,
+    as ``folder / rel``. Call it holding the record's claim (``record_claim``), so that a scan
+    cannot write back a file it listed before the deletion. True if the record changed."""
+    gone = set(paths)
+    if not gone:
+        return False
+    with transaction.atomic():
+        record = IngestionRecord.objects.select_for_update().filter(pk=camera_id).first()
+        if record is None or not record.folder:
+            return False
+        folder = record.folder
+        images = [e for e in record.recent_images if os.path.join(folder, e[0]) not in gone]
+        videos = [e for e in record.recent_videos if os.path.join(folder, e[0]) not in gone]
+        pending = {rel: v for rel, v in record.pending_files.items() if os.path.join(folder, rel) not in gone}
+        if (
+            len(images) == len(record.recent_images)
+            and len(videos) == len(record.recent_videos)
+            and len(pending) == len(record.pending_files)
+            and record.newest_image_path not in gone
+            and record.newest_video_path not in gone
+        ):
+            return False
+        fields = {
+            "recent_images": images,
+            "recent_videos": videos,
+            "pending_files": pending,
+            "newest_image_path": os.path.join(folder, images[0][0]) if images else "",
+            "newest_image_mtime": _ns_to_datetime(images[0][1]) if images else None,
+            "newest_video_path": os.path.join(folder, videos[0][0]) if videos else "",
+            "newest_video_mtime": _ns_to_datetime(videos[0][1]) if videos else None,
+            "newest_video_size": videos[0][2] if videos else None,
+        }
+        if (record.recent_images and not images) or (record.recent_videos and not videos):
+            fields.update(folder="", dir_state={})
+        IngestionRecord.objects.filter(pk=camera_id).update(**fields)
+    return True
 
 
 def frames_send_on_commit(camera_id: str, folder: Path, frames: list[Seen]) -> None:

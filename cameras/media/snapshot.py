@@ -78,6 +78,11 @@ def _image(folder: Path, entries: list) -> Snapshot | None:
     return None
 
 
+def snapshot_cache_dir(camera_id: str) -> Path:
+    """The folder of the camera's cached video frames (retention prunes it by age)."""
+    return _cache_dir(camera_id)
+
+
 def _cache_dir(camera_id: str) -> Path:
     name = camera_id if re.fullmatch(r"\w+", camera_id) else hashlib.sha256(camera_id.encode()).hexdigest()[:32]
     return Path(settings.NEM_SNAPSHOT_CACHE_DIR) / name

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from nem.serializers import StrictSerializer, UTCDateTimeField
+
+
+class CategoryUsageSerializer(serializers.Serializer):
+    files = serializers.IntegerField()
+    bytes = serializers.IntegerField()
+    oldest = serializers.CharField(allow_null=True, help_text="Modification time of the oldest file (UTC).")
+
+
+class CategoriesSerializer(serializers.Serializer):
+    frames = CategoryUsageSerializer(help_text="NEM's own grabbed frames in the camera folder.")
+    uploads = CategoryUsageSerializer(help_text="Other media in the camera folder (uploaded by the camera).")
+    snapshot_cache = CategoryUsageSerializer(help_text="Frames extracted from videos for the snapshot.")
+    references = CategoryUsageSerializer(help_text="Scene references and scene-change frame copies.")
+
+
+class TotalSerializer(serializers.Serializer):
+    files = serializers.IntegerField()
+    bytes = serializers.IntegerField()
+
+
+class PolicySerializer(serializers.Serializer):
+    frames_max_age_hours = serializers.IntegerField()
+    frames_max_count = serializers.IntegerField()
+    uploads_enabled = serializers.BooleanField()
+    uploads_max_age_days = serializers.IntegerField()
+    uploads_max_bytes = serializers.IntegerField()
+    cache_max_age_days = serializers.IntegerField()
+    rows_max_age_days = serializers.IntegerField()
+    alerts_max_age_days = serializers.IntegerField()
+
+
+class OverridesSerializer(serializers.Serializer):
+    frames_max_age_hours = serializers.IntegerField(allow_null=True)
+    frames_max_count = serializers.IntegerField(allow_null=True)
+    uploads_enabled = serializers.BooleanField(allow_null=True)
+    uploads_max_age_days = serializers.IntegerField(allow_null=True)
+    uploads_max_bytes = serializers.IntegerField(allow_null=True)
+    cache_max_age_days = serializers.IntegerField(allow_null=True)
+    rows_max_age_days = serializers.IntegerField(allow_null=True)
+    alerts_max_age_days = serializers.IntegerField(allow_null=True)
+
+
+class FilesystemSerializer(serializers.Serializer):
+    total_bytes = serializers.IntegerField()
+    free_bytes = serializers.IntegerField()
+    floor_bytes = serializers.IntegerField(help_text="max(NEM_STORAGE_FLOOR_BYTES, floor_percent of total_bytes)")
+    floor_percent = serializers.FloatField()
+    floor_ok = serializers.BooleanField()
+
+
+class StorageSerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    measured_at = UTCDateTimeField()
+    categories = CategoriesSerializer()
+    total = TotalSerializer()
+    policy = PolicySerializer(help_text="The retention policy in effect for this camera.")
+    filesystem = FilesystemSerializer(allow_null=True, help_text="The media root's filesystem; null if unknown.")
+
+
+class StoragePolicySerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    effective = PolicySerializer()
+    camera_overrides = OverridesSerializer()
+    global_ = PolicySerializer(source="global")
+    rows_min_age_days = serializers.IntegerField(
+        help_text="Rows younger than this are never pruned: the baseline window plus the margin."
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["global"] = fields.pop("global_")
+        return fields
+
+
+_DAYS = {"min_value": 0, "max_value": 36500, "allow_null": True, "required": False}
+
+
+class StoragePolicyInSerializer(StrictSerializer):
+    """Null (or, with PUT, absent) means "follow the global setting"; 0 means "no limit"."""
+
+    frames_max_age_hours = serializers.IntegerField(min_value=0, max_value=876000, allow_null=True, required=False)
+    frames_max_count = serializers.IntegerField(min_value=0, max_value=100_000_000, allow_null=True, required=False)
+    uploads_enabled = serializers.BooleanField(allow_null=True, required=False)
+    uploads_max_age_days = serializers.IntegerField(**_DAYS)
+    uploads_max_bytes = serializers.IntegerField(min_value=0, max_value=2**62, allow_null=True, required=False)
+    cache_max_age_days = serializers.IntegerField(**_DAYS)
+    rows_max_age_days = serializers.IntegerField(**_DAYS)
+    alerts_max_age_days = serializers.IntegerField(**_DAYS)
