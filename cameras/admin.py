@@ -16,7 +16,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from cameras import services
-from cameras.admin_panels import camera_panels
+from cameras.admin_panels import camera_list_columns, camera_panels
 from cameras.api.serializers import (
     split_rtsp_url,
     validate_folder_path,
@@ -120,6 +120,17 @@ class CameraAdminForm(forms.ModelForm):
         return camera
 
 
+def _list_column(column):
+    """A list_display callable for a column another app registered."""
+
+    def render(camera):
+        return column.render(camera)
+
+    render.short_description = column.title
+    render.__name__ = column.name.replace(".", "_")
+    return render
+
+
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
     form = CameraAdminForm
@@ -132,7 +143,12 @@ class CameraAdmin(admin.ModelAdmin):
     delete_confirmation_template = "admin/cameras/camera/trash_confirmation.html"
 
     def get_queryset(self, request):
-        return Camera.objects.all()  # live cameras only; the trash has its own page
+        queryset = Camera.objects.all()  # live cameras only; the trash has its own page
+        related = [name for column in camera_list_columns() for name in column.select_related]
+        return queryset.select_related(*related) if related else queryset
+
+    def get_list_display(self, request):
+        return [*self.list_display, *(_list_column(column) for column in camera_list_columns())]
 
     def get_actions(self, request):
         actions = super().get_actions(request)

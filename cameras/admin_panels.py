@@ -7,6 +7,13 @@
         ...
 
 The camera change page renders every registered panel below the form, in ``order``.
+
+Columns of the camera list work the same way; ``select_related`` names the relations the column
+reads, so the list stays one query::
+
+    @register_camera_list_column(title="Health", order=10, select_related=("health",))
+    def health_column(camera) -> str:   # safe HTML
+        ...
 """
 
 from __future__ import annotations
@@ -37,3 +44,30 @@ def register_camera_panel(*, title: str, order: int = 100):
 
 def camera_panels() -> list[CameraPanel]:
     return sorted(_panels.values(), key=lambda p: (p.order, p.title))
+
+
+@dataclass(frozen=True)
+class CameraListColumn:
+    name: str
+    title: str
+    order: int
+    render: Callable[..., SafeString]
+    select_related: tuple[str, ...]
+
+
+_columns: dict[str, CameraListColumn] = {}
+
+
+def register_camera_list_column(*, title: str, order: int = 100, select_related: tuple[str, ...] = ()):
+    def decorator(func):
+        name = f"{func.__module__}.{func.__qualname__}"
+        _columns[name] = CameraListColumn(
+            name=name, title=title, order=order, render=func, select_related=tuple(select_related)
+        )
+        return func
+
+    return decorator
+
+
+def camera_list_columns() -> list[CameraListColumn]:
+    return sorted(_columns.values(), key=lambda c: (c.order, c.title))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -33,17 +34,38 @@ class StatusReport:
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-def camera_status_evaluate(*, camera: Camera, record: IngestionRecord | None, now: dt.datetime) -> tuple[str, str]:
-    """The status the camera should have now, and why (for the log)."""
+# An app that derives the status from more signals (``health``) registers its evaluator here, so
+# the scanner, the grabber and ``check_camera_status`` all go through it without importing it.
+StatusEvaluator = Callable[..., StatusReport]
+_evaluator: StatusEvaluator | None = None
+
+
+def register_status_evaluator(evaluator: StatusEvaluator | None) -> None:
+    """``evaluator(camera_ids=..., now=..., invalidate=...) -> StatusReport`` replaces the rule
+    below in ``camera_status_check``; it must set statuses through ``camera_status_set``."""
+    global _evaluator
+    _evaluator = evaluator
+
+
+def camera_ingestion_problem(*, camera: Camera, record: IngestionRecord | None) -> str:
+    """Why ingestion cannot work for this camera now ("folder: ..." or "stream: ..."), or ""."""
     check = folder_check(camera.folder_path)
     streaming = camera.ingestion_mode in STREAMING_MODES
     # A streaming camera's folder is created by its first grab; for ftp a missing folder means
     # uploads cannot be arriving.
     if check.problem and not (streaming and check.problem == MISSING):
-        return CameraStatus.ERROR, f"folder: {check.problem}"
+        return f"folder: {check.problem}"
     if streaming and record is not None and record.last_error_at is not None:
         if record.last_grab_ok_at is None or record.last_error_at >= record.last_grab_ok_at:
-            return CameraStatus.ERROR, f"stream: {record.last_error}"
+            return f"stream: {record.last_error}"
+    return ""
+
+
+def camera_status_evaluate(*, camera: Camera, record: IngestionRecord | None, now: dt.datetime) -> tuple[str, str]:
+    """The status the camera should have now, and why (for the log), from ingestion alone."""
+    problem = camera_ingestion_problem(camera=camera, record=record)
+    if problem:
+        return CameraStatus.ERROR, problem
     reference = camera.last_seen_at or camera.created_at
     silence = (now - reference).total_seconds()
     if silence > settings.NEM_STATUS_OFFLINE_AFTER_SECONDS:
@@ -54,8 +76,11 @@ def camera_status_evaluate(*, camera: Camera, record: IngestionRecord | None, no
 def camera_status_check(
     *, camera_ids: list[str] | None = None, now: dt.datetime | None = None, invalidate: bool = True
 ) -> StatusReport:
-    """Re-evaluate the status of every live camera (or the given ones) and store the changes."""
+    """Re-evaluate the status of every live camera (or the given ones) and store the changes,
+    through the registered evaluator if an app registered one."""
     now = now or timezone.now()
+    if _evaluator is not None:
+        return _evaluator(camera_ids=camera_ids, now=now, invalidate=invalidate)
     cameras = Camera.objects.select_related("ingestion_record").order_by("id")
     if camera_ids is not None:
         cameras = cameras.filter(pk__in=camera_ids)

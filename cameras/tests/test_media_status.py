@@ -63,15 +63,19 @@ def test_online_offline_online_error_online_on_a_controlled_clock(cam, folder):
     assert status_of() == CameraStatus.OFFLINE
     assert generation() == gen + 1
 
-    # Media arrives again: the scan that sees it brings the camera back at once.
+    # Media arrives again: online once NEM_HEALTH_ONLINE_AFTER_FRAMES (3) consecutive new frames
+    # came (the health verdict's hysteresis), not on the first late one.
     later = T0 + dt.timedelta(hours=2)
-    upload(folder, "b.jpg", later)
-    scan = media_scan(now=later + dt.timedelta(seconds=10))
+    for i, name in enumerate(("b.jpg", "c.jpg")):
+        upload(folder, name, later + dt.timedelta(seconds=30 * i))
+        assert media_scan(now=later + dt.timedelta(seconds=30 * i + 10)).status_changes == {}
+    upload(folder, "d.jpg", later + dt.timedelta(seconds=60))
+    scan = media_scan(now=later + dt.timedelta(seconds=70))
     assert scan.status_changes == {"front_door": ("offline", "online")}
     assert status_of() == CameraStatus.ONLINE
 
     # The folder breaks: error, whatever the last media time.
-    for name in ("a.jpg", "b.jpg"):
+    for name in ("a.jpg", "b.jpg", "c.jpg", "d.jpg"):
         (folder / name).unlink()
     folder.rmdir()
     assert camera_status_check(now=later + dt.timedelta(seconds=20)).changes == {"front_door": ("online", "error")}
@@ -175,7 +179,7 @@ def test_every_status_change_sends_camera_status_changed_inside_its_transaction(
             "previous": "online",
             "current": "offline",
             "at": at,
-            "detail": "no media for 601 s",
+            "detail": "health offline: no new media for 601 s (grace 600 s)",
             "in_atomic": True,
         }
     ]
@@ -184,10 +188,11 @@ def test_every_status_change_sends_camera_status_changed_inside_its_transaction(
     assert len(status_signals) == 1
 
     later = T0 + dt.timedelta(hours=2)
-    upload(folder, "b.jpg", later)
-    media_scan(now=later + dt.timedelta(seconds=10))
+    for i, name in enumerate(("b.jpg", "c.jpg", "d.jpg")):
+        upload(folder, name, later + dt.timedelta(seconds=30 * i))
+        media_scan(now=later + dt.timedelta(seconds=30 * i + 10))
     assert [(s["previous"], s["current"], s["detail"], s["in_atomic"]) for s in status_signals[1:]] == [
-        ("offline", "online", "media arriving", True)
+        ("offline", "online", "health online: new media arriving", True)
     ]
 
 

@@ -494,6 +494,13 @@ NEM_AUTH_FAILURE_LIMIT = env.int("NEM_AUTH_FAILURE_LIMIT", default=10)
 NEM_AUTH_FAILURE_WINDOW_SECONDS = env.int("NEM_AUTH_FAILURE_WINDOW_SECONDS", default=300)
 # API keys are shown once from the session, never from a (signed, readable) message cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Request bodies: JSON depth and identifier rules (nem.parsers); forms for the browsable API.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "nem.parsers.StrictJSONParser",
+    "nem.parsers.StrictFormParser",
+    "nem.parsers.StrictMultiPartParser",
+]
+# END SECURITY HARDENING (issue 11)
 
 # ALERTS (issue 15)
 # MQTT: one connection owned by `manage.py run_alert_publisher`; empty = no MQTT outbox rows at all.
