@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django import db
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -162,6 +163,33 @@ def handler404(request, exception=None):
 
         return page_not_found(request, exception)
     return problem_json_response(request, 404, "No endpoint matches this path.")
+
+
+def handler400(request, exception=None):
+    """Django-level 400s (a SuspiciousOperation) as problem documents; a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields or files) is a 413."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return problem_json_response(
+            request,
+            413,
+            f"The request body is too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes "
+            f"and {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields are accepted.",
+        )
+    if _wants_html(request):
+        from django.views.defaults import bad_request
+
+        return bad_request(request, exception)
+    return problem_json_response(request, 400, "Bad request.")
+
+
+def handler403(request, exception=None):
+    if _wants_html(request):
+        from django.views.defaults import permission_denied
+
+        return permission_denied(request, exception)
+    return problem_json_response(request, 403, "You do not have permission to perform this action.")
 
 
 def handler500(request):

@@ -379,3 +379,119 @@ def test_a_folder_path_with_traversal_is_refused(api_client, folder_path):
     response = api_client.post("/api/cameras", {"name": "Bad", "folder_path": folder_path}, format="json")
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "folder_path"
+
+
+# --- request bodies (issue 11): nesting, NUL and control characters, size ------------------------
+
+BODY_ROUTES = [r for r in GUARDED if set(r.methods) & {"post", "put", "patch"}]
+NESTED_BODIES = ["[" * 50_000, '{"a":' * 50_000, '{"detections": ' + "[" * 40 + "]" * 40 + "}"]
+NUL_BODIES = [
+    {"id": "a\x00b", "name": "n\x00", "folder_path": "/x/\x00", "camera_id": "a\x00b", "subnet": "10.0.0.0/24\x00"},
+    {"detections": [{"camera_id": "front\x00door", "detected_at": "2026-01-01T00:00:00Z", "object_type": "person", "confidence": 0.5}]},
+    {"command": "pan\x00", "value": 0.1, "speed": 0.1, "update_reference": True, "k\x00": 1},
+    {"camera_id": "front\x1bdoor", "object_type": "per\nson", "token": "t\x7f"},
+]
+
+
+def _body_failures(route: Route, client, bodies: list[str]) -> list[str]:
+    failures = []
+    for method in set(route.methods) & {"post", "put", "patch"}:
+        for body in bodies:
+            response = getattr(client, method)(route.url(), data=body, content_type="application/json")
+            # A view that never reads its body (baseline reset) may succeed; nothing may be a 5xx,
+            # and every refusal is a problem document.
+            refused = response.status_code >= 400
+            if response.status_code >= 500 or (refused and not response["Content-Type"].startswith(PROBLEM)):
+                failures.append(f"{method.upper()} {route.url()} -> {response.status_code} {response['Content-Type']}")
+    return failures
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: r.label)
+def test_every_json_endpoint_answers_a_deeply_nested_body_with_a_problem(route, api_client, camera):
+    failures = _body_failures(route, api_client, NESTED_BODIES)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: r.label)
+def test_every_json_endpoint_answers_nul_and_control_characters_with_a_problem(route, api_client, camera):
+    failures = _body_failures(route, api_client, [json.dumps(b) for b in NUL_BODIES])
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_nesting_beyond_the_limit_is_a_422_naming_the_body(api_client, settings):
+    response = api_client.post("/api/detections", data="[" * 50_000, content_type="application/json")
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    message = f"The body is nested deeper than {settings.NEM_JSON_MAX_DEPTH} levels"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Unprocessable Entity",
+        "status": 422,
+        "detail": f"Request validation failed: body: {message}",
+        "instance": "/api/detections",
+        "errors": [{"field": "body", "message": message}],
+    }
+    settings.NEM_JSON_MAX_DEPTH = 3
+    response = api_client.post("/api/detections", {"detections": [{"camera_id": {"x": 1}}]}, format="json")
+    assert response.json()["errors"] == [
+        {"field": "detections.0.camera_id", "message": "The body is nested deeper than 3 levels"}
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"detections": [{"camera_id": "front\x00door"}]}, "detections.0.camera_id", "NUL characters are not allowed"),
+        (
+            {"detections": [{"camera_id": "front\x1bdoor"}]},
+            "detections.0.camera_id",
+            "Control characters (tab, newline, escape...) are not allowed in an identifier",
+        ),
+        (
+            {"detections": [{"camera_id": "front_door", "object_type": "per\tson"}]},
+            "detections.0.object_type",
+            "Control characters (tab, newline, escape...) are not allowed in an identifier",
+        ),
+    ],
+)
+def test_control_characters_in_identifier_fields_are_a_422(api_client, camera, body, field, message):
+    """A NUL in a detection's camera_id used to be a 500 on PostgreSQL."""
+    response = api_client.post("/api/detections", body, format="json")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": field, "message": message}]
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_size_limit_is_a_413_problem(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_client.post(
+        "/api/detections", {"detections": [{"camera_id": "x" * 2000}]}, format="json"
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Request Entity Too Large",
+        "status": 413,
+        "detail": "The request body is too large: at most 1000 bytes and "
+        f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields are accepted.",
+        "instance": "/api/detections",
+    }
+
+
+@pytest.mark.django_db
+def test_django_level_400_and_403_are_problem_documents(rf):
+    from nem.errors import handler400, handler403
+
+    response = Client().get("/api/cameras", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["detail"] == "Bad request."
+    forbidden = handler403(rf.get("/api/cameras"))
+    assert forbidden.status_code == 403 and forbidden["Content-Type"] == PROBLEM
+    assert json.loads(forbidden.content)["instance"] == "/api/cameras"
+    assert handler400(rf.get("/api/x")).status_code == 400
