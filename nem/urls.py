@@ -10,6 +10,7 @@ api_patterns = [
     path("", include("baselines.api.urls")),
     path("", include("scenechanges.api.urls")),
     path("", include("onvifctl.api.urls")),
+    path("", include("health.api.urls")),
     path("", include("retention.api.urls")),
     path("", include("alerts.api.urls")),
 ]
