@@ -1,9 +1,9 @@
 """Which hosts a webhook or push delivery may reach.
 
-Alert targets are on the internet or the LAN (ntfy, a Home Assistant webhook, Gotify), never this
-host or a link-local address (cloud metadata at 169.254.169.254): those are refused unless
-``NEM_ALERT_ALLOW_LOOPBACK_TARGETS`` is on. The unspecified and multicast addresses are never a
-target. The rule is checked when an endpoint is saved (422) and again before each send, because
+Alert targets are on the internet or the LAN (ntfy, a Home Assistant webhook, Gotify). This host
+(loopback) is refused unless ``NEM_ALERT_ALLOW_LOOPBACK_TARGETS`` is on (a receiver on the same
+machine); link-local addresses (cloud metadata at 169.254.169.254), the unspecified and multicast
+addresses are never a target. The rule is checked when an endpoint is saved (422) and again before each send, because
 DNS can change in between. Redirects are never followed (a 3xx is a failed attempt), so a target
 cannot bounce a delivery onto a refused address.
 """
@@ -38,8 +38,10 @@ def address_refused(address) -> str:
     address = _plain(address)
     if address.is_unspecified or address.is_multicast:
         return "unspecified or multicast address"
-    if (address.is_loopback or address.is_link_local) and not settings.NEM_ALERT_ALLOW_LOOPBACK_TARGETS:
-        return "loopback or link-local address (set NEM_ALERT_ALLOW_LOOPBACK_TARGETS to allow)"
+    if address.is_link_local:
+        return "link-local address (cloud metadata lives there; never an alert target)"
+    if address.is_loopback and not settings.NEM_ALERT_ALLOW_LOOPBACK_TARGETS:
+        return "loopback address (set NEM_ALERT_ALLOW_LOOPBACK_TARGETS to allow)"
     return ""
 
 

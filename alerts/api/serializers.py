@@ -105,7 +105,7 @@ class AlertEndpointWriteSerializer(StrictSerializer):
         max_length=20,
     )
     camera_ids = serializers.ListField(child=serializers.CharField(max_length=255), default=list, max_length=1000)
-    min_severity = SeverityField(default="info")
+    min_severity = SeverityField(default=10)  # defaults skip to_internal_value: the stored value
     cooldown_seconds = serializers.IntegerField(min_value=0, max_value=7 * 24 * 3600, default=0)
     quiet_hours_start = serializers.TimeField(allow_null=True, default=None)
     quiet_hours_end = serializers.TimeField(allow_null=True, default=None)

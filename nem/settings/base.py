@@ -500,6 +500,16 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "nem.parsers.StrictFormParser",
     "nem.parsers.StrictMultiPartParser",
 ]
+# Admin login throttling (django-axes): a client IP that fails this many logins is locked out for
+# NEM_ADMIN_LOGIN_COOLOFF_MINUTES (429); a success resets its count.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = env.int("NEM_ADMIN_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = env.float("NEM_ADMIN_LOGIN_COOLOFF_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "nem.auth.client_ip"  # the same client address the rate limits use
 # END SECURITY HARDENING (issue 11)
 
 # ALERTS (issue 15)
@@ -518,7 +528,7 @@ NEM_ALERT_MAX_AGE = env.int("NEM_ALERT_MAX_AGE", default=24 * 3600)
 NEM_ALERT_RETRY_BASE_SECONDS = env.float("NEM_ALERT_RETRY_BASE_SECONDS", default=5.0)
 NEM_ALERT_RETRY_MAX_SECONDS = env.float("NEM_ALERT_RETRY_MAX_SECONDS", default=900.0)
 NEM_ALERT_HTTP_TIMEOUT_SECONDS = env.float("NEM_ALERT_HTTP_TIMEOUT_SECONDS", default=10.0)
-# Webhook and push targets on loopback or link-local (this host, cloud metadata) are refused unless this is on.
+# Webhook and push targets on loopback (this host) are refused unless this is on; link-local ones always.
 NEM_ALERT_ALLOW_LOOPBACK_TARGETS = env.bool("NEM_ALERT_ALLOW_LOOPBACK_TARGETS", default=False)
 # every 15 seconds: retries whose backoff has passed (fresh deliveries are sent on commit)
 CELERY_BEAT_SCHEDULE["drain-alerts"] = {"task": "alerts.drain", "schedule": 15.0, "options": {"expires": 14}}
