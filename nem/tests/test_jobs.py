@@ -200,3 +200,19 @@ def test_ready_is_503_when_the_media_root_is_missing_or_unreadable(anon_client, 
             assert anon_client.get("/ready").status_code == 503
     finally:
         unreadable.chmod(0o755)
+
+
+def test_the_admin_index_shows_each_job_with_its_last_run(client, staff_user, settings):
+    settings.CELERY_BEAT_SCHEDULE = {
+        name: entry for name, entry in settings.CELERY_BEAT_SCHEDULE.items() if name in ("scan-media", "purge-trash")
+    }
+    _record("cameras.scan_media", dt.timedelta(minutes=5))
+    client.force_login(staff_user)
+    page = client.get("/admin/").content.decode()
+    assert "<h2>Background jobs</h2>" in page
+    assert (
+        "<tr><td>scan-media</td><td><code>cameras.scan_media</code></td><td>5\xa0minutes ago</td>"
+        "<td>every 30 s</td><td>ok</td><td>overdue</td></tr>"
+    ) in page
+    assert "<tr><td>purge-trash</td><td><code>cameras.purge_trash</code></td><td>never</td>" in page
+    assert "<td>every 1 day</td>" in page
