@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import socket
 import time
@@ -20,6 +21,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -28,6 +30,8 @@ from rest_framework.views import APIView
 from cameras.api.media_serializers import CameraPathValidationSerializer
 from cameras.media.pathcheck import media_paths_validate
 from cameras.media.snapshot import snapshot_open, snapshot_resolve
+from cameras.media.streams import is_grabbed_frame
+from nem.pagination import parse_int_param
 from nem.schema import problem_responses
 
 MEDIA_RATE_GROUP = "cameras.media"  # one budget per client IP for every media-tier endpoint
@@ -117,9 +121,18 @@ class CameraSnapshotView(APIView):
             "(.mp4/.mkv/.avi/.mov/.webm). Served inline with `ETag` and `Last-Modified`; a matching "
             "`If-None-Match` or `If-Modified-Since` gets 304. No API key needed (for `<img>` tags); rate limited "
             "per client IP (`NEM_RATE_LIMIT_MEDIA`, default 30/min). Only files inside `NEM_MEDIA_ROOT` are "
-            "ever served."
+            "ever served. Freshness: `X-Captured-At` is the capture time (the file's mtime, ISO 8601 UTC) and "
+            "`X-Snapshot-Source` says what it is: `upload` (an image the camera uploaded), `stream` (a frame "
+            "grabbed from its stream), `video_frame` (a frame of its newest video); `Cache-Control: no-cache` "
+            "makes caches revalidate with the ETag. With `max_age=SECONDS`, an image captured longer ago is a "
+            "404 problem instead (a dashboard then shows the camera as stale, never an old picture as live)."
         ),
         parameters=[
+            OpenApiParameter(
+                "max_age",
+                OpenApiTypes.INT,
+                description="Answer 404 instead of an image captured more than this many seconds ago (>= 0).",
+            ),
             OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
             OpenApiParameter("If-Modified-Since", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
         ],
@@ -128,7 +141,7 @@ class CameraSnapshotView(APIView):
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
             (200, "image/gif"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
             304: OpenApiResponse(description="Not modified"),
-            **problem_responses(404, 429),
+            **problem_responses(404, 422, 429),
         },
         examples=[
             OpenApiExample(
@@ -151,7 +164,15 @@ class CameraSnapshotView(APIView):
         limited = media_rate_limited(request._request)
         if limited is not None:
             return limited
+        max_age = parse_int_param(request, "max_age", None, 0, None)
         snap = snapshot_resolve(camera_id=camera_id)
+        if max_age is not None:
+            age = time.time() - snap.mtime
+            if age > max_age:
+                raise NotFound(
+                    f"The newest snapshot was captured {int(age)} s ago ({_captured_at(snap)}), "
+                    f"older than max_age={max_age}"
+                )
         conditional = get_conditional_response(request._request, etag=snap.etag, last_modified=int(snap.mtime))
         if isinstance(conditional, HttpResponseNotModified):
             return _with_validators(conditional, snap)
@@ -167,10 +188,22 @@ class CameraSnapshotView(APIView):
         return _with_validators(response, snap)
 
 
+def _captured_at(snap) -> str:
+    return dt.datetime.fromtimestamp(snap.mtime, tz=dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _snapshot_source(snap) -> str:
+    if snap.source == "video":
+        return "video_frame"
+    return "stream" if is_grabbed_frame(snap.path) else "upload"
+
+
 def _with_validators(response, snap):
     response["ETag"] = snap.etag
     response["Last-Modified"] = http_date(int(snap.mtime))
     response["Cache-Control"] = "no-cache"  # may be stored, but revalidated: the next image can come any second
+    response["X-Captured-At"] = _captured_at(snap)
+    response["X-Snapshot-Source"] = _snapshot_source(snap)
     return response
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,15 @@ def stream_read_frame(job: GrabJob, *, timeout_ms: int) -> GrabResult:
     if not ok:
         return GrabResult(job.camera_id, error="frame could not be encoded as JPEG")
     return GrabResult(job.camera_id, jpeg=buf.tobytes())
+
+
+# The name _store gives a grabbed frame (``<UTC day>/frame_<HHMMSS>_<microseconds>.jpg``).
+GRABBED_FRAME_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}/frame_\d{6}_\d{6}\.jpg$")
+
+
+def is_grabbed_frame(path: Path) -> bool:
+    """Was this image stored by the frame grabber (rather than uploaded)? Judged by its name."""
+    return bool(GRABBED_FRAME_NAME.match(f"{path.parent.name}/{path.name}"))
 
 
 def _store(job: GrabJob, jpeg: bytes, now: dt.datetime) -> tuple[str, os.stat_result]:
