@@ -490,3 +490,14 @@ class OnvifClient:
     def goto_preset(self, *, preset_token: str) -> None:
         with self._call():
             self._get("ptz").GotoPreset({"ProfileToken": self._profile_token(), "PresetToken": preset_token})
+
+    def ptz_status(self) -> str:
+        """``GetStatus`` MoveStatus of the selected profile: "MOVING" if any axis moves, else
+        "IDLE" ("UNKNOWN" when the device does not say). Issue 17: preset arrival."""
+        with self._call():
+            answer = self._get("ptz").GetStatus({"ProfileToken": self._profile_token()})
+            move = getattr(answer, "MoveStatus", None)
+            states = {str(getattr(move, axis, None) or "").upper() for axis in ("PanTilt", "Zoom")} - {"", "NONE"}
+            if "MOVING" in states:
+                return "MOVING"
+            return "IDLE" if states else "UNKNOWN"

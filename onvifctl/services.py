@@ -18,6 +18,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from cameras import netpolicy
@@ -216,11 +217,21 @@ def onvif_preset_goto(*, camera_id: str, preset_token: str) -> dict:
         client = onvif_client_get(camera=camera)
         # A pending automatic Stop would cut the goto short.
         deadman_disarm(camera_id=camera.id)
-        view_moving.send(sender=onvif_preset_goto, camera_id=camera.id, seconds=settings.NEM_PTZ_PRESET_SECONDS)
+        view_moving.send(
+            sender=onvif_preset_goto,
+            camera_id=camera.id,
+            seconds=settings.NEM_PTZ_PRESET_SECONDS,
+            preset_token=preset_token,
+        )
         try:
             client.goto_preset(preset_token=preset_token)
         except DeviceInvalidArgument as exc:
             raise BadRequest(f"Invalid preset token '{preset_token}' for camera {camera.id}: {exc}") from exc
+    # Issue 17: comparison resumes when the device reports the move finished (GetStatus IDLE).
+    from onvifctl.tasks import await_preset_arrival_task
+
+    camera_id = camera.id
+    transaction.on_commit(lambda: await_preset_arrival_task.delay(camera_id, preset_token))
     return {"success": True, "preset_token": preset_token}
 
 

@@ -62,8 +62,17 @@ def reference_file(reference: SceneReference | None) -> Path | None:
 
 @admin.register(SceneChange)
 class SceneChangeAdmin(admin.ModelAdmin):
-    list_display = ["detected_at", "camera_link", "change_type", "score", "acknowledged", "thumbnail"]
-    list_filter = ["change_type", "acknowledged", "camera"]
+    list_display = [
+        "detected_at",
+        "camera_link",
+        "change_type",
+        "source",
+        "preset_token",
+        "score",
+        "acknowledged",
+        "thumbnail",
+    ]
+    list_filter = ["change_type", "source", "acknowledged", "camera"]
     list_select_related = ["camera"]
     search_fields = ["camera__id", "camera__name", "file_path"]
     date_hierarchy = "detected_at"
@@ -72,6 +81,8 @@ class SceneChangeAdmin(admin.ModelAdmin):
         "camera",
         "detected_at",
         "change_type",
+        "source",
+        "preset_token",
         "similarity_score",
         "acknowledged",
         "acknowledged_at",

@@ -15,6 +15,10 @@ class SceneChangeSerializer(ModelSerializer):
             "acknowledged",
             "acknowledged_at",
             "file_path",
+            # Issue 17: who saw it (our detector, the camera's own event, both) and the PTZ preset
+            # whose reference it was measured against ("" for a fixed camera or a free view).
+            "source",
+            "preset_token",
         ]
 
 

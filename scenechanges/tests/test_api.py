@@ -52,6 +52,8 @@ def test_list_shape(api_client, camera):
                 "acknowledged": False,
                 "acknowledged_at": None,
                 "file_path": "/export/foscam/front_door/scene_change_001.jpg",
+                "source": "detector",
+                "preset_token": "",
             }
         ],
         "total_changes": 1,
