@@ -185,3 +185,27 @@ def test_check_deploy_is_clean_in_the_documented_production_configuration():
     result = run_entry([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], documented)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_a_fresh_clone_runs_from_the_settings_alone(tmp_path):
+    """No shell script needed: the embedded settings create var/, the broker's folders and the media
+    root, so `manage.py migrate` then `runserver` (here: a request through the WSGI app) just work."""
+    var = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if k not in REQUIRED and k not in ("DEBUG", "NEM_MEDIA_ROOT")}
+    env.update({"DEBUG": "true", "NEM_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "nem.settings.base"})
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    for folder in ("broker/queue", "broker/processed", "broker/control", "media", "static"):
+        assert (var / folder).is_dir(), folder
+    assert (var / "nem.sqlite3").is_file()
+    code = (
+        "from django.test import Client; import nem.wsgi; "
+        "r = Client(HTTP_HOST='127.0.0.1').get('/ready'); print(r.status_code, r.json()['checks'])"
+    )
+    ready = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert ready.returncode == 0, ready.stderr
+    assert ready.stdout.strip() == (
+        "200 {'database': 'ok', 'cache': 'ok', 'broker': 'ok', 'media_root': 'ok'}"
+    )
