@@ -6,13 +6,17 @@ class AlertsConfig(AppConfig):
     verbose_name = "alerts"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from alerts import receivers
+        from alerts.checks import check_alert_settings
         from alerts.models import Alert
         from baselines import signals as baseline_signals
         from cameras import signals as camera_signals
         from cameras.cascade import register_camera_child
         from scenechanges import signals as scene_signals
 
+        checks.register(check_alert_settings, checks.Tags.compatibility)
         register_camera_child(Alert)
         camera_signals.camera_status_changed.connect(receivers.on_camera_status_changed, dispatch_uid="alerts.status")
         scene_signals.scene_change_recorded.connect(receivers.on_scene_change_recorded, dispatch_uid="alerts.sc_new")

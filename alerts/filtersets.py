@@ -1,3 +1,4 @@
+from django import forms
 from django_filters import rest_framework as filters
 
 from alerts.models import Alert, AlertKind, AlertState, Channel, Delivery, DeliveryState
@@ -18,9 +19,20 @@ class AlertFilterSet(filters.FilterSet):
         fields = ["camera_id", "kind", "state", "since"]
 
 
+class IdFilter(filters.NumberFilter):
+    """A row id: a whole number in the database's bigint range (else 422, never a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class DeliveryFilterSet(filters.FilterSet):
-    alert_id = filters.NumberFilter(field_name="alert_id", lookup_expr="exact")
-    endpoint_id = filters.NumberFilter(field_name="endpoint_id", lookup_expr="exact")
+    alert_id = IdFilter(field_name="alert_id", lookup_expr="exact")
+    endpoint_id = IdFilter(field_name="endpoint_id", lookup_expr="exact")
     channel = filters.ChoiceFilter(field_name="channel", lookup_expr="exact", choices=Channel.choices)
     state = filters.ChoiceFilter(field_name="state", lookup_expr="exact", choices=DeliveryState.choices)
 

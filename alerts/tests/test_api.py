@@ -85,8 +85,14 @@ def test_alert_list_filters_newest_first_and_cursor(api_client, camera):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("kind=nope", "kind"), ("state=closed", "state"), ("since=yesterday", "since"), ("camera_id=ghost", "camera_id"),
-     ("limit=0", "limit"), ("cursor=%%%", "cursor")],
+    [
+        ("kind=nope", "kind"),
+        ("state=closed", "state"),
+        ("since=yesterday", "since"),
+        ("camera_id=ghost", "camera_id"),
+        ("limit=0", "limit"),
+        ("cursor=%%%", "cursor"),
+    ],
 )
 def test_bad_alert_filters_are_422_problems(api_client, camera, query, field):
     body = assert_problem(api_client.get(f"/api/alerts?{query}"), 422)
@@ -132,8 +138,15 @@ def test_alerts_need_an_api_key(anon_client):
 def test_endpoint_crud_secret_shown_once(api_client, receiver):
     response = api_client.post(
         "/api/alert-endpoints",
-        {"name": "ha", "kind": "webhook", "url": f"{receiver.url}/hook?token=abc", "kinds": ["tamper"],
-         "min_severity": "warning", "quiet_hours_start": "22:00", "quiet_hours_end": "07:00"},
+        {
+            "name": "ha",
+            "kind": "webhook",
+            "url": f"{receiver.url}/hook?token=abc",
+            "kinds": ["tamper"],
+            "min_severity": "warning",
+            "quiet_hours_start": "22:00",
+            "quiet_hours_end": "07:00",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -143,9 +156,18 @@ def test_endpoint_crud_secret_shown_once(api_client, receiver):
     endpoint_id = created["id"]
     port = receiver.server.server_address[1]
     expected = {
-        "id": endpoint_id, "name": "ha", "kind": "webhook", "target": f"http://127.0.0.1:{port}/…", "enabled": True,
-        "kinds": ["tamper"], "camera_ids": [], "min_severity": "warning", "cooldown_seconds": 0,
-        "quiet_hours_start": "22:00:00", "quiet_hours_end": "07:00:00", "created_at": created["created_at"],
+        "id": endpoint_id,
+        "name": "ha",
+        "kind": "webhook",
+        "target": f"http://127.0.0.1:{port}/…",
+        "enabled": True,
+        "kinds": ["tamper"],
+        "camera_ids": [],
+        "min_severity": "warning",
+        "cooldown_seconds": 0,
+        "quiet_hours_start": "22:00:00",
+        "quiet_hours_end": "07:00:00",
+        "created_at": created["created_at"],
     }
     assert created == expected
     assert api_client.get(f"/api/alert-endpoints/{endpoint_id}").json() == expected
@@ -154,8 +176,9 @@ def test_endpoint_crud_secret_shown_once(api_client, receiver):
     assert secret not in api_client.get("/api/alert-endpoints").content.decode()
     assert "abc" not in api_client.get(f"/api/alert-endpoints/{endpoint_id}").content.decode()
 
-    patched = api_client.patch(f"/api/alert-endpoints/{endpoint_id}", {"enabled": False, "cooldown_seconds": 600},
-                               format="json").json()
+    patched = api_client.patch(
+        f"/api/alert-endpoints/{endpoint_id}", {"enabled": False, "cooldown_seconds": 600}, format="json"
+    ).json()
     assert (patched["enabled"], patched["cooldown_seconds"], "secret" in patched) == (False, 600, False)
     assert AlertEndpoint.objects.get().secret == secret  # unchanged by a patch
 
@@ -172,7 +195,10 @@ def test_endpoint_crud_secret_shown_once(api_client, receiver):
         ({"name": "x", "kind": "apprise", "url": "nosuchscheme://abc"}, "url"),
         ({"name": "x", "kind": "webhook", "url": "http://example.org", "kinds": ["nope"]}, "kinds.0"),
         ({"name": "x", "kind": "webhook", "url": "http://example.org", "min_severity": "loud"}, "min_severity"),
-        ({"name": "x", "kind": "webhook", "url": "http://example.org", "quiet_hours_start": "22:00"}, "quiet_hours_end"),
+        (
+            {"name": "x", "kind": "webhook", "url": "http://example.org", "quiet_hours_start": "22:00"},
+            "quiet_hours_end",
+        ),
         ({"name": "x", "kind": "webhook", "url": "http://example.org", "secret": "mine"}, "secret"),
         ({"kind": "webhook", "url": "http://example.org"}, "name"),
     ],
@@ -189,21 +215,27 @@ def test_loopback_targets_are_refused_unless_allowed(api_client, settings):
         response = api_client.post("/api/alert-endpoints", {"name": "x", "kind": "webhook", "url": url}, format="json")
         problem = assert_problem(response, 422, "loopback")
         assert problem["errors"][0]["field"] == "url"
-    response = api_client.post("/api/alert-endpoints", {"name": "x", "kind": "apprise", "url": "json://127.0.0.1:9/x"},
-                               format="json")
+    response = api_client.post(
+        "/api/alert-endpoints", {"name": "x", "kind": "apprise", "url": "json://127.0.0.1:9/x"}, format="json"
+    )
     assert_problem(response, 422, "loopback")
 
 
 def test_test_send_goes_through_the_real_path(api_client):
     peer = HttpReceiver()
     try:
-        created = api_client.post("/api/alert-endpoints", {"name": "t", "kind": "webhook", "url": peer.url},
-                                  format="json").json()
+        created = api_client.post(
+            "/api/alert-endpoints", {"name": "t", "kind": "webhook", "url": peer.url}, format="json"
+        ).json()
         response = api_client.post(f"/api/alert-endpoints/{created['id']}/test")
         assert response.status_code == 200
         body = response.json()
         assert (body["state"], body["attempts"], body["last_status_code"], body["channel"]) == (
-            "delivered", 1, 200, "webhook")
+            "delivered",
+            1,
+            200,
+            "webhook",
+        )
         assert body["endpoint_id"] == created["id"]
         assert len(peer.requests) == 1
         payload = Webhook(created["secret"]).verify(peer.requests[0].body, peer.requests[0].headers)
@@ -216,11 +248,15 @@ def test_test_send_goes_through_the_real_path(api_client):
 def test_test_send_to_a_redirecting_receiver_fails_without_following(api_client):
     peer = HttpReceiver(statuses=[302])
     try:
-        created = api_client.post("/api/alert-endpoints", {"name": "t", "kind": "webhook", "url": peer.url},
-                                  format="json").json()
+        created = api_client.post(
+            "/api/alert-endpoints", {"name": "t", "kind": "webhook", "url": peer.url}, format="json"
+        ).json()
         body = api_client.post(f"/api/alert-endpoints/{created['id']}/test").json()
-        assert (body["state"], body["last_status_code"], body["last_error"]) == ("pending", 302,
-                                                                                  "redirect not followed 302")
+        assert (body["state"], body["last_status_code"], body["last_error"]) == (
+            "pending",
+            302,
+            "redirect not followed 302",
+        )
         assert len(peer.requests) == 1
     finally:
         peer.close()
@@ -234,13 +270,34 @@ def test_delivery_log_shape_and_filters(api_client, camera, receiver, settings):
     assert response.status_code == 200
     item = response.json()["items"][0]
     assert set(item) == {
-        "id", "alert_id", "version", "event", "channel", "endpoint_id", "message_id", "state", "attempts",
-        "created_at", "next_attempt_at", "expires_at", "delivered_at", "last_attempt_at", "last_status_code",
-        "last_error", "latency_ms",
+        "id",
+        "alert_id",
+        "version",
+        "event",
+        "channel",
+        "endpoint_id",
+        "message_id",
+        "state",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "expires_at",
+        "delivered_at",
+        "last_attempt_at",
+        "last_status_code",
+        "last_error",
+        "latency_ms",
     }
     assert (item["alert_id"], item["message_id"], item["state"], item["endpoint_id"]) == (
-        alert.pk, f"alert_{alert.pk}_v1", "pending", None)
+        alert.pk,
+        f"alert_{alert.pk}_v1",
+        "pending",
+        None,
+    )
     hooks = api_client.get(f"/api/alert-deliveries?endpoint_id={endpoint.pk}").json()["items"]
     assert [h["channel"] for h in hooks] == ["webhook"]
     assert api_client.get(f"/api/alert-deliveries?alert_id={alert.pk}").json()["pagination"]["total"] == 2
     assert_problem(api_client.get("/api/alert-deliveries?state=lost"), 422)
+    for bad in ("1.5", "-1", "99999999999999999999999"):
+        body = assert_problem(api_client.get(f"/api/alert-deliveries?alert_id={bad}"), 422)
+        assert [e["field"] for e in body["errors"]] == ["alert_id"]
