@@ -108,6 +108,19 @@ def _time_zone(value: Any) -> bool:
     return True
 
 
+def _dotted_callable(value: Any) -> bool:
+    if value == "":
+        return True
+    if not isinstance(value, str):
+        return False
+    from django.utils.module_loading import import_string
+
+    try:
+        return callable(import_string(value))
+    except ImportError:
+        return False
+
+
 SETTING_RULES: list[SettingRule] = [
     # cameras and media
     number("NEM_TRASH_RETENTION_DAYS", minimum=1, integer=True),
@@ -158,6 +171,20 @@ SETTING_RULES: list[SettingRule] = [
     url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "amqps", "pyamqp", "filesystem", "memory")),
     SettingRule("TIME_ZONE", "an IANA time zone name such as UTC or Europe/Berlin", _time_zone),
     number("SECURE_HSTS_SECONDS", minimum=0, integer=True),
+    # retention (issue 16)
+    number("NEM_RETENTION_FRAMES_MAX_AGE_HOURS", minimum=0, integer=True),
+    number("NEM_RETENTION_FRAMES_MAX_COUNT", minimum=0, integer=True),
+    number("NEM_RETENTION_UPLOADS_MAX_AGE_DAYS", minimum=0, integer=True),
+    number("NEM_RETENTION_UPLOADS_MAX_BYTES", minimum=0, integer=True),
+    number("NEM_RETENTION_CACHE_MAX_AGE_DAYS", minimum=0, integer=True),
+    number("NEM_RETENTION_ROWS_MAX_AGE_DAYS", minimum=0, integer=True),
+    number("NEM_RETENTION_ROWS_MARGIN_DAYS", minimum=0, integer=True),
+    number("NEM_RETENTION_ALERTS_MAX_AGE_DAYS", minimum=0, integer=True),
+    number("NEM_RETENTION_BATCH_SIZE", minimum=1, maximum=100000, integer=True),
+    number("NEM_STORAGE_FLOOR_PERCENT", minimum=0, maximum=90),
+    number("NEM_STORAGE_FLOOR_BYTES", minimum=0, integer=True),
+    SettingRule("NEM_STORAGE_FREE_PROBE", "empty, or the dotted path of a callable f(path) -> (total_bytes, free_bytes)",
+                _dotted_callable),
 ]
 
 

@@ -77,7 +77,7 @@ def storage_index_panel(request):
     summary = storage_system_summary()
     fs = summary["filesystem"]
     if fs is None:
-        space = format_html("<p>Free space of the media root: unknown (the filesystem cannot be read).</p>")
+        space = format_html("<p>{}</p>", "Free space of the media root: unknown (the filesystem cannot be read).")
     else:
         space = format_html(
             "<p>Media root filesystem: <strong>{}</strong> free of {} ({}%); floor {} — {}.</p>",
@@ -97,7 +97,7 @@ def storage_index_panel(request):
     )
     run = summary["last_run"]
     if run is None:
-        last = format_html("<p>prune_storage has not run yet.</p>")
+        last = format_html("<p>{}</p>", "prune_storage has not run yet.")
     else:
         last = format_html(
             "<p>Last prune_storage run {}{}: {} files ({}), {} rows; floor {}.</p>",

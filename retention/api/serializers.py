@@ -62,19 +62,22 @@ class StorageSerializer(serializers.Serializer):
     filesystem = FilesystemSerializer(allow_null=True, help_text="The media root's filesystem; null if unknown.")
 
 
-class StoragePolicySerializer(serializers.Serializer):
-    camera_id = serializers.CharField()
-    effective = PolicySerializer()
-    camera_overrides = OverridesSerializer()
-    global_ = PolicySerializer(source="global")
-    rows_min_age_days = serializers.IntegerField(
-        help_text="Rows younger than this are never pruned: the baseline window plus the margin."
-    )
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["global"] = fields.pop("global_")
-        return fields
+# Built with type(): "global" is a Python keyword, so it cannot be a class attribute in a class body.
+StoragePolicySerializer = type(
+    "StoragePolicySerializer",
+    (serializers.Serializer,),
+    {
+        "__module__": __name__,
+        "__doc__": "A camera's retention policy: in effect, its own overrides, the global settings.",
+        "camera_id": serializers.CharField(),
+        "effective": PolicySerializer(help_text="What prune_storage applies to this camera."),
+        "camera_overrides": OverridesSerializer(help_text="The camera's own values; null follows the global one."),
+        "global": PolicySerializer(help_text="The NEM_RETENTION_* settings."),
+        "rows_min_age_days": serializers.IntegerField(
+            help_text="Rows younger than this are never pruned: the baseline window plus the margin."
+        ),
+    },
+)
 
 
 _DAYS = {"min_value": 0, "max_value": 36500, "allow_null": True, "required": False}
