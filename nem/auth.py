@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework import authentication, exceptions, permissions
 
 from nem.models import ApiKey, hash_api_key
@@ -30,16 +31,53 @@ def _env_key_hashes(keys: tuple[str, ...]) -> frozenset[str]:
     return frozenset(hash_api_key(k) for k in keys if k)
 
 
+def client_ip(request) -> str:
+    """The client address the rate limits count by: NEM_RATELIMIT_IP_META_KEY behind a proxy,
+    else REMOTE_ADDR (also django-axes' AXES_CLIENT_IP_CALLABLE)."""
+    meta_key = settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR"
+    value = request.META.get(meta_key) or request.META.get("REMOTE_ADDR") or ""
+    return value.split(",")[0].strip()
+
+
+def _failures_key(ip: str) -> str:
+    return f"nem:auth-failures:{ip}"
+
+
+def _failures(ip: str) -> int:
+    return cache.get(_failures_key(ip)) or 0
+
+
+def _count_failure(ip: str) -> None:
+    key = _failures_key(ip)
+    # The window starts at the first failure; add() is a no-op when the count already exists.
+    cache.add(key, 0, timeout=settings.NEM_AUTH_FAILURE_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=settings.NEM_AUTH_FAILURE_WINDOW_SECONDS)
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """Failed keys are counted per client IP: past NEM_AUTH_FAILURE_LIMIT in the window, that
+    client gets 429 (Retry-After) for every key, the right one included, so guessing is slow;
+    other clients are not affected."""
+
     def authenticate(self, request):
         raw = request.META.get(API_KEY_HEADER) or request.query_params.get("api_key")
         if not raw:
             return None
+        ip = client_ip(request)
+        if _failures(ip) >= settings.NEM_AUTH_FAILURE_LIMIT:
+            raise exceptions.Throttled(
+                wait=settings.NEM_AUTH_FAILURE_WINDOW_SECONDS,
+                detail="Too many failed API key attempts from this address. Try again later.",
+            )
         digest = hash_api_key(raw)
         if digest in _env_key_hashes(tuple(settings.NEM_API_KEYS)):
             return (None, ApiKeyPrincipal(name="env-key"))
         key = ApiKey.objects.active().filter(key_hash=digest).only("name").first()
         if key is None:
+            _count_failure(ip)
             raise exceptions.AuthenticationFailed("Invalid API key")
         return (None, ApiKeyPrincipal(name=f"api-key:{key.name}"))
 

@@ -121,6 +121,15 @@ def _dotted_callable(value: Any) -> bool:
         return False
 
 
+def _networks(value: Any) -> bool:
+    import ipaddress
+
+    try:
+        return isinstance(value, list) and all(ipaddress.ip_network(v.strip(), strict=False) for v in value)
+    except (ValueError, AttributeError):
+        return False
+
+
 SETTING_RULES: list[SettingRule] = [
     # cameras and media
     number("NEM_TRASH_RETENTION_DAYS", minimum=1, integer=True),
@@ -185,6 +194,19 @@ SETTING_RULES: list[SettingRule] = [
     number("NEM_STORAGE_FLOOR_BYTES", minimum=0, integer=True),
     SettingRule("NEM_STORAGE_FREE_PROBE", "empty, or the dotted path of a callable f(path) -> (total_bytes, free_bytes)",
                 _dotted_callable),
+    # security hardening (issue 11)
+    SettingRule(
+        "NEM_API_KEYS",
+        "API keys of at least 32 characters each (manage.py create_api_key makes one)",
+        lambda value: isinstance(value, list) and all(isinstance(k, str) and len(k) >= 32 for k in value),
+    ),
+    SettingRule("NEM_DEVICE_NETWORKS", "CIDR networks such as 192.168.1.0/24,fd00::/8, comma separated", _networks),
+    number("NEM_DEVICE_MAX_RESPONSE_BYTES", minimum=4096, integer=True),
+    number("NEM_JSON_MAX_DEPTH", minimum=2, maximum=500, integer=True),
+    number("NEM_MAX_IMAGE_PIXELS", minimum=1, integer=True),
+    number("NEM_VIDEO_EXTRACT_SECONDS", above=0),
+    number("NEM_AUTH_FAILURE_LIMIT", minimum=1, integer=True),
+    number("NEM_AUTH_FAILURE_WINDOW_SECONDS", minimum=1, integer=True),
 ]
 
 
