@@ -19,7 +19,12 @@ class HealthConfig(AppConfig):
         # The seed status is derived from the health verdict wherever it is re-evaluated.
         register_status_evaluator(health_status_check)
         frame_arrived.connect(receivers.on_frame_arrived, dispatch_uid="health.frame_arrived")
-        for signal in (scene_change_recorded, scene_change_updated, scene_change_acknowledged):
-            signal.connect(receivers.on_evidence_changed, dispatch_uid=f"health.{id(signal)}")
-        anomaly_recorded.connect(receivers.on_evidence_changed, dispatch_uid="health.anomaly_recorded")
-        anomaly_withdrawn.connect(receivers.on_evidence_changed, dispatch_uid="health.anomaly_withdrawn")
+        evidence = {
+            "scene_change_recorded": scene_change_recorded,
+            "scene_change_updated": scene_change_updated,
+            "scene_change_acknowledged": scene_change_acknowledged,
+            "anomaly_recorded": anomaly_recorded,
+            "anomaly_withdrawn": anomaly_withdrawn,
+        }
+        for name, signal in evidence.items():
+            signal.connect(receivers.on_evidence_changed, dispatch_uid=f"health.{name}")

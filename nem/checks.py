@@ -207,6 +207,15 @@ SETTING_RULES: list[SettingRule] = [
     number("NEM_VIDEO_EXTRACT_SECONDS", above=0),
     number("NEM_AUTH_FAILURE_LIMIT", minimum=1, integer=True),
     number("NEM_AUTH_FAILURE_WINDOW_SECONDS", minimum=1, integer=True),
+    # camera health (issue 14)
+    number("NEM_HEALTH_OFFLINE_GRACE_SECONDS", minimum=1, integer=True),
+    number("NEM_HEALTH_OFFLINE_GRACE_FTP_SECONDS", minimum=0, integer=True),
+    number("NEM_HEALTH_ONLINE_AFTER_FRAMES", minimum=1, maximum=16, integer=True),
+    number("NEM_HEALTH_FROZEN_MINUTES", minimum=0, integer=True),
+    number("NEM_HEALTH_FROZEN_HASH_DISTANCE", minimum=0, maximum=255, integer=True),
+    number("NEM_HEALTH_FROZEN_PIXEL_TOLERANCE", minimum=0, maximum=255),
+    number("NEM_HEALTH_HASH_MASK_FRACTION", minimum=0, maximum=0.45),
+    number("NEM_HEALTH_SILENT_HOURS", minimum=0, maximum=168, integer=True),
 ]
 
 
