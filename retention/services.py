@@ -572,6 +572,11 @@ def floor_restore(*, cameras: list[Camera], reports: dict[str, CameraReport], fo
 # ---------------------------------------------------------------- the job
 
 
+class PruneIncomplete(Exception):
+    """A prune_storage run left part of its work undone (a camera failed, a record stayed busy,
+    or the free-space floor could not be restored). Raised by the task after the run is recorded."""
+
+
 @dataclass
 class PruneReport:
     run_id: int

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,8 @@ from django.utils import timezone
 
 from cameras import netpolicy
 from cameras.cache import camera_list_invalidate
-from cameras.media.paths import MISSING, OUTSIDE_ROOT, atomic_write, folder_check
+from cameras.media.paths import MISSING, OUTSIDE_ROOT, atomic_write, folder_check, grabbed_frame_rel
+from cameras.media.paths import is_grabbed_frame as is_grabbed_frame_rel
 from cameras.media.scanner import (
     RECENT_KEEP,
     Seen,
@@ -115,18 +115,15 @@ def stream_read_frame(job: GrabJob, *, timeout_ms: int) -> GrabResult:
     return GrabResult(job.camera_id, jpeg=buf.tobytes())
 
 
-# The name _store gives a grabbed frame (``<UTC day>/frame_<HHMMSS>_<microseconds>.jpg``).
-GRABBED_FRAME_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}/frame_\d{6}_\d{6}\.jpg$")
-
-
 def is_grabbed_frame(path: Path) -> bool:
-    """Was this image stored by the frame grabber (rather than uploaded)? Judged by its name."""
-    return bool(GRABBED_FRAME_NAME.match(f"{path.parent.name}/{path.name}"))
+    """Was this image stored by the frame grabber (rather than uploaded)? Judged by its name
+    (``grabbed_frame_rel``: ``<UTC day>/frame_<HHMMSS>_<microseconds>.jpg``)."""
+    return is_grabbed_frame_rel(f"{path.parent.name}/{path.name}")
 
 
 def _store(job: GrabJob, jpeg: bytes, now: dt.datetime) -> tuple[str, os.stat_result]:
     # One folder per UTC day keeps directories small for the scanner and for people.
-    rel = f"{now:%Y-%m-%d}/frame_{now:%H%M%S_%f}.jpg"
+    rel = grabbed_frame_rel(now)  # retention tells NEM's frames from uploads by this name
     path = job.folder / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, jpeg)

@@ -99,3 +99,19 @@ def test_the_task_runs_the_job_and_beat_runs_it_hourly(cam, media_root):
     entry = django_settings.CELERY_BEAT_SCHEDULE["prune-storage"]
     assert entry["task"] == "retention.prune_storage" and entry["options"] == {"expires": 3000}
     assert str(entry["schedule"]) == "<crontab: 23 * * * * (m/h/dM/MY/d)>"
+
+
+def test_a_task_run_below_the_floor_fails_and_readiness_names_the_job(cam, media_root, settings, anon_client):
+    from retention.services import PruneIncomplete
+
+    Capacity.capacity = 1000
+    settings.NEM_STORAGE_FLOOR_BYTES = 600
+    evidence = frame(media_root / "driveway", timezone.now() - dt.timedelta(days=300), size=700)
+    SceneChange.objects.create(camera=cam, similarity_score=0.1, file_path=str(evidence))
+    with pytest.raises(PruneIncomplete, match="below the floor of 600 bytes"):
+        prune_storage_task.delay()
+    assert PruneRun.objects.get().floor_ok is False
+    run = JobRun.objects.get(name="retention.prune_storage")
+    assert run.last_ok is False
+    body = anon_client.get("/ready").json()
+    assert "prune-storage: failed" in body["degraded"]

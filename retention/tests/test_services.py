@@ -7,6 +7,7 @@ import datetime as dt
 import os
 
 import pytest
+from django.apps import apps
 
 from baselines.models import Anomaly, Detection, Event
 from cameras.media.paths import grabbed_frame_rel, is_grabbed_frame
@@ -431,3 +432,70 @@ def test_a_tmpfs_below_the_floor_is_brought_back_above_it(cam, media_root, setti
         assert kept == sorted(kept, reverse=True) and 0 < sum(kept) < 12  # the oldest went, the newest stayed
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+# ---------------------------------------------------------------- alerts (when the app is installed)
+
+
+needs_alerts = pytest.mark.skipif(not apps.is_installed("alerts"), reason="the alerts app is not installed")
+
+
+def _alert(camera, *, key: str, resolved_days_ago: int | None, hold: bool = False, evidence: str = ""):
+    from alerts.models import Alert
+
+    at = NOW - dt.timedelta(days=(resolved_days_ago or 0) + 1)
+    return Alert.objects.create(
+        camera=camera,
+        kind="status",
+        incident_key=key,
+        reason="offline",
+        opened_at=at,
+        updated_at=at,
+        state="resolved" if resolved_days_ago is not None else "open",
+        resolved_at=NOW - dt.timedelta(days=resolved_days_ago) if resolved_days_ago is not None else None,
+        hold=hold,
+        evidence_path=evidence,
+    )
+
+
+def _delivery(alert, *, state: str, days_ago: int):
+    from alerts.models import Delivery
+
+    at = NOW - dt.timedelta(days=days_ago)
+    return Delivery.objects.create(
+        alert=alert,
+        version=1,
+        event="new",
+        channel="webhook",
+        lane=f"webhook:-:{alert.camera_id}",
+        message_id=f"m{alert.pk}-{state}-{days_ago}",
+        payload={},
+        state=state,
+        created_at=at,
+        expires_at=at + D,
+    )
+
+
+@needs_alerts
+def test_alert_evidence_is_held_and_old_resolved_alerts_go_unless_held(cam, media_root, settings):
+    from alerts.models import Alert, Delivery
+
+    settings.NEM_RETENTION_ALERTS_MAX_AGE_DAYS = 30
+    folder = media_root / "driveway"
+    evidence = frame(folder, NOW - 100 * D)
+    old = _alert(cam, key="a", resolved_days_ago=40)
+    held = _alert(cam, key="b", resolved_days_ago=40, hold=True, evidence=str(evidence))
+    young = _alert(cam, key="c", resolved_days_ago=10)
+    still_open = _alert(cam, key="d", resolved_days_ago=None)
+    pending_old = _alert(cam, key="e", resolved_days_ago=40)
+    done = _delivery(held, state="delivered", days_ago=40)
+    dead = _delivery(old, state="dead", days_ago=40)
+    recent = _delivery(held, state="delivered", days_ago=5)
+    waiting = _delivery(pending_old, state="pending", days_ago=40)
+    report = services.prune_storage(now=NOW)
+    assert evidence.exists()
+    assert set(Alert.all_objects.values_list("pk", flat=True)) == {held.pk, young.pk, still_open.pk, pending_old.pk}
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+    assert (done.pk, dead.pk) not in Delivery.objects.values_list("pk", flat=True)
+    assert report.cameras["driveway"].rows["alerts"] == 1
+    assert report.cameras["driveway"].rows["deliveries"] == 2
