@@ -442,6 +442,8 @@ NEM_HEALTH_SILENT_HOURS = env.int("NEM_HEALTH_SILENT_HOURS", default=2)
 # (that command and task still work, and run the same evaluation).
 CELERY_BEAT_SCHEDULE.pop("check-camera-status", None)
 CELERY_BEAT_SCHEDULE["evaluate-health"] = {"task": "health.evaluate", "schedule": 60.0, "options": {"expires": 55}}
+# One schema enum for every health state field (the verdict, a transition's previous and new state).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["HealthStateEnum"] = "health.models.HealthState"
 
 # LOGGING
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
