@@ -9,14 +9,19 @@ subscription reference's parameters echoed in the header): ``GetSystemDateAndTim
 subscription when one is cancelled, so ours are left to expire.
 
 Errors are ``adapter`` errors (``DeviceUnreachable``, ``DeviceAuthFailed``, ``DeviceUnsupported``,
-``DeviceBadResponse``) plus ``SubscriptionLost`` for a subscription the device no longer knows.
+``DeviceBadResponse``, ``DeviceAddressRefused``) plus ``SubscriptionLost`` for a subscription the
+device no longer knows. Like the adapter's transport, every call checks the host against
+NEM_DEVICE_NETWORKS first, never follows a redirect, never uses an environment proxy (the
+caller's httpx client is built so) and reads at most NEM_DEVICE_MAX_RESPONSE_BYTES.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
+import ipaddress
 import os
 import re
 import urllib.parse
@@ -24,9 +29,18 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
+from django.conf import settings
 from lxml import etree
 
-from onvifctl.adapter import DeviceAuthFailed, DeviceBadResponse, DeviceUnreachable, DeviceUnsupported, OnvifError
+from cameras import netpolicy
+from onvifctl.adapter import (
+    DeviceAddressRefused,
+    DeviceAuthFailed,
+    DeviceBadResponse,
+    DeviceUnreachable,
+    DeviceUnsupported,
+    OnvifError,
+)
 from onvifctl.topics import Notification, parse_pull_response
 
 NS = {
@@ -126,21 +140,29 @@ class PullPointClient:
         timeout = self._http.timeout
         if read_timeout is not None:
             timeout = httpx.Timeout(timeout.connect, read=read_timeout, write=timeout.write, pool=timeout.pool)
+        await _check_host(url)
+        limit = settings.NEM_DEVICE_MAX_RESPONSE_BYTES
         try:
-            response = await self._http.post(
+            async with self._http.stream(
+                "POST",
                 url,
                 content=envelope.encode(),
                 headers={"Content-Type": "application/soap+xml; charset=utf-8"},
                 timeout=timeout,
-            )
+            ) as response:
+                content = bytearray()
+                async for chunk in response.aiter_bytes():
+                    content += chunk
+                    if len(content) > limit:
+                        raise DeviceBadResponse(f"Device at {self.device_url} did not answer as an ONVIF device")
         except httpx.TimeoutException:
             raise DeviceUnreachable(f"Device at {self.device_url} did not answer in time") from None
         except httpx.HTTPError:
             raise DeviceUnreachable(f"Could not connect to the device at {self.device_url}") from None
+        if 300 <= response.status_code < 400:
+            raise DeviceBadResponse(f"Device at {self.device_url} did not answer as an ONVIF device")
         try:
-            document = etree.fromstring(
-                response.content, parser=etree.XMLParser(resolve_entities=False, no_network=True)
-            )
+            document = etree.fromstring(bytes(content), parser=etree.XMLParser(resolve_entities=False, no_network=True))
             body_node = document.find("s:Body", NS)
             if body_node is None or len(body_node) == 0:
                 raise ValueError("no SOAP body")
@@ -242,6 +264,22 @@ class PullPointClient:
             parameters=subscription.reference_parameters,
         )
         subscription.terminates_at = self._termination(answer, seconds)
+
+
+async def _check_host(url: str) -> None:
+    host, port, _scheme = netpolicy.url_host_port(url)
+    try:
+        ipaddress.ip_address(host.split("%")[0])
+        literal = True
+    except ValueError:
+        literal = False
+    try:
+        if literal:
+            netpolicy.check_host(host, port)
+        else:  # a name: resolve off the event loop
+            await asyncio.to_thread(netpolicy.check_host, host, port)
+    except netpolicy.DeviceAddressRefused as exc:
+        raise DeviceAddressRefused(f"Device at {url} not contacted: {exc}") from None
 
 
 def _escape(text: str) -> str:

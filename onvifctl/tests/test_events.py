@@ -151,9 +151,8 @@ def test_topics_are_normalised_and_classified(topic, data, kind, change_type, ac
 
 @pytest.mark.django_db(transaction=True)
 def test_a_tamper_event_over_pullpoint_opens_one_episode_that_our_detector_joins(device, scene, process):
-    camera = SceneMonitor  # noqa: F841 - the monitor is created on the first comparison
-    onvif_camera = scene  # the frame writer of porch_ptz
-    assert compare(_camera(), onvif_camera.write(f.view())) == "reference_created"
+    writer = scene  # the frame writer of porch_ptz
+    assert compare(_camera(), writer.write(f.view())) == "reference_created"
     process()
     assert wait_for(lambda: state() is not None and state().subscribed, timeout=10)
 
@@ -176,7 +175,7 @@ def test_a_tamper_event_over_pullpoint_opens_one_episode_that_our_detector_joins
     assert SceneChange.objects.count() == 1
 
     # Our detector sees the blocked view: it joins the camera's episode.
-    statuses = [compare(_camera(), onvif_camera.write(f.blocked())) for _ in range(2)]
+    statuses = [compare(_camera(), writer.write(f.blocked())) for _ in range(2)]
     assert statuses == ["pending", "episode_joined"]
     episode.refresh_from_db()
     assert episode.source == "both"
@@ -274,6 +273,15 @@ def test_the_command_runs_for_the_given_time_and_prints_a_summary(device, onvif_
     assert state().motion_active and state().messages == 1
     call_command("run_onvif_events", seconds=0.1, verbosity=0)
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_device_outside_the_device_networks_is_not_contacted(device, onvif_camera, process, settings):
+    settings.NEM_DEVICE_NETWORKS = ["192.168.0.0/16"]
+    process()
+    assert wait_for(lambda: state() is not None and state().last_error, timeout=10)
+    assert "not contacted" in state().last_error and not state().subscribed
+    assert device.operations() == []
 
 
 @pytest.mark.django_db
