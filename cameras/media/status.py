@@ -3,6 +3,9 @@
 
 The scanner and the frame grabber re-evaluate the cameras they touched, so ``online`` follows
 arriving media at once; the periodic check catches silence and folders that broke meanwhile.
+An app that judges more signals registers its evaluator (``register_status_evaluator``; the
+``health`` app does, and derives the status from its verdict), and every one of these
+re-evaluations goes through it instead of the rule here.
 Every transition goes through ``camera_status_set``: a conditional UPDATE on the old value (a
 concurrent API PATCH wins over a stale evaluation, never the reverse) that sends
 ``camera_status_changed`` inside its transaction; the camera list is invalidated once per run.
