@@ -175,6 +175,16 @@ SETTING_RULES: list[SettingRule] = [
     number("NEM_ONVIF_DISCOVERY_PORT", minimum=1, maximum=65535, integer=True),
     number("NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS", above=0),
     rate("NEM_RATE_LIMIT_DISCOVERY"),
+    # ONVIF events and PTZ presets (issue 17)
+    number("NEM_ONVIF_EVENTS_PULL_SECONDS", above=0, maximum=600),
+    number("NEM_ONVIF_EVENTS_SUBSCRIPTION_SECONDS", minimum=10, maximum=86400),
+    number("NEM_ONVIF_EVENTS_RENEW_BEFORE_SECONDS", minimum=0),
+    number("NEM_ONVIF_EVENTS_MESSAGE_LIMIT", minimum=1, maximum=1000, integer=True),
+    number("NEM_ONVIF_EVENTS_BACKOFF_MAX_SECONDS", above=0),
+    number("NEM_ONVIF_EVENTS_REFRESH_SECONDS", above=0),
+    number("NEM_ONVIF_EVENTS_DB_WORKERS", minimum=1, maximum=64, integer=True),
+    number("NEM_PTZ_STATUS_POLL_SECONDS", above=0, maximum=10),
+    number("NEM_SCENE_FREE_VIEW_QUIET_SECONDS", minimum=0),
     # infrastructure
     url("REDIS_URL", ("redis", "rediss", "unix"), optional=True),
     url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "amqps", "pyamqp", "filesystem", "memory")),
