@@ -25,6 +25,7 @@ from cameras.api.serializers import (
     validate_timezone,
 )
 from cameras.cache import camera_list_invalidate
+from cameras.folders import camera_folder_validate
 from cameras.models import RESERVED_CAMERA_IDS, Camera, CameraAuditRecord, TrashedCamera, normalize_camera_id
 
 
@@ -95,6 +96,17 @@ class CameraAdminForm(forms.ModelForm):
             if not camera_id or camera_id in RESERVED_CAMERA_IDS or normalize_camera_id(camera_id) != camera_id:
                 self.add_error("id", "Choose an id of lower-case letters, digits and underscores.")
             cleaned["id"] = camera_id
+        if cleaned.get("folder_path") and "folder_path" in self.changed_data:
+            # The cameras folder rule, as the API applies it (inside the root, no overlap).
+            try:
+                camera_folder_validate(
+                    folder_path=cleaned["folder_path"],
+                    camera_id=None if self.instance._state.adding else self.instance.pk,
+                )
+            except DRFValidationError as exc:
+                self.add_error("folder_path", [str(e) for e in exc.detail["folder_path"]])
+            except APIException as exc:
+                self.add_error("folder_path", str(exc.detail))
         url = cleaned.get("rtsp_url")
         if url:
             try:

@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from cameras import netpolicy
 from cameras.cache import camera_list_invalidate
 from cameras.cascade import camera_children
+from cameras.folders import camera_folder_validate
 from cameras.models import (
     RESERVED_CAMERA_IDS,
     Camera,
@@ -102,6 +103,7 @@ def camera_create(*, data: dict) -> Camera:
             {"id": [f"'{camera_id}' is a reserved path segment; send an explicit id or rename the folder"]}
         )
     _raise_on_conflict(camera_id=camera_id, name=data["name"], folder_path=data["folder_path"], exclude=None)
+    camera_folder_validate(folder_path=data["folder_path"], camera_id=camera_id)
     camera = Camera(id=camera_id)
     _apply(camera, data)
     _check_stream_rule(camera)
@@ -161,6 +163,8 @@ def camera_update(*, camera_id: str, data: dict, actor: str = "unknown") -> Came
     the fields for the response). Otherwise changing only the URL would send the old password to
     whoever runs the new host."""
     _raise_on_conflict(camera_id=None, name=data.get("name"), folder_path=data.get("folder_path"), exclude=camera_id)
+    if "folder_path" in data:
+        camera_folder_validate(folder_path=data["folder_path"], camera_id=camera_id)
     try:
         with transaction.atomic():
             try:

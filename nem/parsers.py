@@ -18,12 +18,11 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
-# Fields that name things (ids, tokens, paths, account names), besides the *_id pattern.
+# Fields that name things (ids, tokens, account names), besides the *_id pattern. A camera's name
+# and folder_path refuse control characters in their own validators, with their own messages.
 IDENTIFIER_KEYS = frozenset(
     {
         "id",
-        "name",
-        "folder_path",
         "object_type",
         "token",
         "subnet",
@@ -61,13 +60,13 @@ def check_body(data, *, max_depth: int) -> None:
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 if isinstance(key, str) and "\x00" in key:
-                    _refuse(path, "NUL characters are not allowed in keys")
+                    _refuse(path, "Null characters are not allowed in keys.")
                 child = f"{path}.{key}" if path else str(key)
                 is_id = _is_identifier(key) if isinstance(key, str) else identifier
                 stack.append((item, child, depth + 1, is_id))
         elif isinstance(value, str):
             if "\x00" in value:
-                _refuse(path, "NUL characters are not allowed")
+                _refuse(path, "Null characters are not allowed.")
             if identifier and _CONTROL.search(value):
                 _refuse(path, "Control characters (tab, newline, escape...) are not allowed in an identifier")
 

@@ -31,6 +31,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from cameras.media.images import ImageRefused, image_check
+
 DAY = "day"  # colour image
 NIGHT = "night"  # infrared: greyscale image
 
@@ -162,6 +164,10 @@ def decode_buffer(data: np.ndarray, *, config: DetectorConfig, name: str = "imag
         # A JPEG still being written decodes "successfully" with a grey lower part, which
         # would look exactly like a partly covered lens.
         raise UnreadableFrame(f"{name}: truncated JPEG (no end-of-image marker)")
+    try:
+        image_check(data.tobytes())  # header only: never decode more than NEM_MAX_IMAGE_PIXELS
+    except ImageRefused as exc:
+        raise UnreadableFrame(f"{name}: {exc}") from None
     image = cv2.imdecode(data, _reduction_flag(4))
     if image is None:
         raise UnreadableFrame(f"{name}: not a decodable image")

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 
-from cameras.models import Camera, folder_basename
+from cameras.folders import camera_folder_usable
+from cameras.media.paths import folder_check
+from cameras.models import Camera
 from cameras.services import camera_get_live
 from nem.errors import UnprocessableEntity
 from nem.pagination import decode_cursor, encode_cursor
@@ -669,23 +671,12 @@ def scenechange_page(*, camera_id: str, acknowledged: bool | None, limit: int, c
 
 
 def camera_media_folder(camera: Camera) -> Path | None:
-    """The camera's folder on disk, inside NEM_MEDIA_ROOT: its folder_path, else the folder of
-    the same name (or of its id) under the media root, the way the seed's cameras are laid out."""
-    root = media_root()
-    folder = Path(camera.folder_path)
-    candidates = [
-        folder if folder.is_absolute() else root / folder,
-        root / folder_basename(camera.folder_path),
-        root / camera.id,
-    ]
-    for candidate in candidates:
-        try:
-            resolved = candidate.resolve()
-        except (OSError, RuntimeError):
-            continue
-        if _inside(resolved, root) and resolved.is_dir():
-            return resolved
-    return None
+    """The camera's folder by the cameras folder rule (inside NEM_MEDIA_ROOT, not the root, not
+    inside another camera's folder), or None: never another folder that happens to share its name."""
+    check = folder_check(camera.folder_path)
+    if not check.usable or camera_folder_usable(camera_id=camera.id, folder=check.path) is not None:
+        return None
+    return check.path
 
 
 def newest_image(folder: Path) -> tuple[Path, float] | None:

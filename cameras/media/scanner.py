@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cameras.cache import camera_list_invalidate
+from cameras.folders import camera_folder_usable, camera_folders
 from cameras.media.paths import IMAGE, OUTSIDE_ROOT, VIDEO, folder_check, inside, media_kind
 from cameras.media.status import camera_status_check
 from cameras.models import Camera, IngestionMode, IngestionRecord
@@ -338,7 +339,9 @@ def _nested_folders(folder: Path, others: dict[str, Path], camera_id: str) -> fr
 
 
 def _live_folders() -> dict[str, Path]:
-    return {cid: folder_check(fp).path for cid, fp in Camera.objects.values_list("id", "folder_path")}
+    # Every camera's folder, trashed ones included (the cameras folder rule): a trashed camera's
+    # images are never ingested as another camera's.
+    return {cid: path for cid, (path, _trashed) in camera_folders().items()}
 
 
 def media_scan_camera(
@@ -374,7 +377,17 @@ def media_scan_camera(
         )
         return result
     folder = check.path
-    skip = _nested_folders(folder, folders if folders is not None else _live_folders(), camera_id)
+    folders = folders if folders is not None else _live_folders()
+    refused = camera_folder_usable(
+        camera_id=camera_id, folder=folder, folders={cid: (path, False) for cid, path in folders.items()}
+    )
+    if refused is not None:
+        result.error = refused
+        IngestionRecord.objects.update_or_create(
+            camera_id=camera_id, defaults={"last_error": refused, "last_error_at": now, "last_scan_at": now}
+        )
+        return result
+    skip = _nested_folders(folder, folders, camera_id)
     claimed = record_claim(camera_id)
     if not claimed and not look_if_busy:
         result.skipped = True

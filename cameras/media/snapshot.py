@@ -16,18 +16,29 @@ import hashlib
 import logging
 import os
 import re
+import threading
+import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, ProgrammingError, connection
 from psycopg import errors as psycopg_errors
 from rest_framework.exceptions import NotFound
 
 from cameras.media.frames import video_frame_extract
-from cameras.media.paths import atomic_write, confined_file, folder_check, image_content_type, media_kind, open_confined
+from cameras.media.paths import (
+    atomic_write,
+    confined_file,
+    folder_check,
+    image_content_type,
+    media_kind,
+    media_root,
+    open_confined,
+)
 from cameras.media.scanner import media_scan_camera
 from cameras.models import Camera, IngestionRecord
 from cameras.services import camera_get_live, camera_not_found
@@ -100,14 +111,9 @@ def _video(camera_id: str, folder: Path, entries: list) -> tuple[Snapshot | None
         path, st = found
         key = hashlib.sha256(f"{path}\0{st.st_mtime_ns}\0{st.st_size}".encode()).hexdigest()[:40]
         cached = cache_dir / f"{key}.jpg"
-        if not cached.is_file():
-            jpeg = video_frame_extract(path)
-            if jpeg is None:
-                logger.info("no frame could be extracted camera=%s video=%s; trying an older one", camera_id, rel)
-                continue
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            atomic_write(cached, jpeg)
-            _prune(cache_dir, keep=cached)
+        if not cached.is_file() and not _extract_once(camera_id, rel, path, key, cached):
+            logger.info("no frame could be extracted camera=%s video=%s; trying an older one", camera_id, rel)
+            continue
         return (
             Snapshot(
                 path=cached,
@@ -121,6 +127,51 @@ def _video(camera_id: str, folder: Path, entries: list) -> tuple[Snapshot | None
             True,
         )
     return None, any_video
+
+
+# Extraction is single-flight per video file: threads of this process queue on a striped lock,
+# processes on a claim in the shared cache (the loser waits for the winner's frame). A failure is
+# remembered per (path, mtime, size), so a file that cannot be decoded costs one extraction, not
+# one per request.
+_EXTRACT_LOCKS = [threading.Lock() for _ in range(64)]
+_FAILED_TTL_SECONDS = 24 * 3600
+_WAIT_STEP_SECONDS = 0.05
+
+
+def _extract_once(camera_id: str, rel: str, path: Path, key: str, cached: Path) -> bool:
+    failed_key, claim_key = f"cameras:snapshot:extract-failed:{key}", f"cameras:snapshot:extract:{key}"
+    budget = settings.NEM_VIDEO_EXTRACT_SECONDS
+    with _EXTRACT_LOCKS[int(key[:8], 16) % len(_EXTRACT_LOCKS)]:
+        if cached.is_file():
+            return True
+        if cache.get(failed_key):
+            return False
+        if cache.add(claim_key, 1, timeout=int(budget) + 10) is False:
+            return _wait_for_other(cached, failed_key, budget)
+        try:
+            logger.info("extracting a frame camera=%s video=%s", camera_id, rel)
+            jpeg = video_frame_extract(path, budget_seconds=budget)
+            if jpeg is None:
+                cache.set(failed_key, 1, timeout=_FAILED_TTL_SECONDS)
+                return False
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(cached, jpeg)
+            _prune(cached.parent, keep=cached)
+            return True
+        finally:
+            cache.delete(claim_key)
+
+
+def _wait_for_other(cached: Path, failed_key: str, budget: float) -> bool:
+    """Another process is extracting this very file: wait (at most its budget) for its frame."""
+    deadline = time.monotonic() + budget + 1
+    while time.monotonic() < deadline:
+        if cached.is_file():
+            return True
+        if cache.get(failed_key):
+            return False
+        time.sleep(_WAIT_STEP_SECONDS)
+    return cached.is_file()
 
 
 def _prune(cache_dir: Path, *, keep: Path) -> None:
@@ -229,7 +280,8 @@ def snapshot_resolve(*, camera_id: str, state=_LOOKUP) -> Snapshot:
             raise camera_not_found(camera_id)
     folder_path, record_folder, images, videos = state
     check = folder_check(folder_path)
-    if not check.usable:
+    if not check.usable or check.path == media_root():
+        # The media root holds every camera's folder: it is never one camera's (cameras.folders).
         raise NotFound(FOLDER_MISSING)
     folder = check.path
     rescanned = False

@@ -95,8 +95,8 @@ class TestCreate:
         assert response.json()["id"] == expected
 
     def test_explicit_id_is_used_and_must_be_normalised(self, api_client):
-        assert create(api_client, id="porch", name="A", folder_path="/x/a").json()["id"] == "porch"
-        assert_validation(create(api_client, id="Porch Two", name="B", folder_path="/x/b"), "id", "porch_two")
+        assert create(api_client, id="porch", name="A", folder_path="/export/foscam/a").json()["id"] == "porch"
+        assert_validation(create(api_client, id="Porch Two", name="B", folder_path="/export/foscam/b"), "id", "porch_two")
 
     @pytest.mark.parametrize("reserved", ["deleted", "validation", "onvif"])
     def test_ids_that_are_route_segments_are_refused(self, api_client, reserved):
@@ -165,10 +165,10 @@ class TestCreate:
         assert_validation(response, "name", message if name else "")
 
     def test_name_is_stripped(self, api_client):
-        assert create(api_client, name="  Porch  ", folder_path="/x/porch").json()["name"] == "Porch"
+        assert create(api_client, name="  Porch  ", folder_path="/export/foscam/porch").json()["name"] == "Porch"
 
     def test_name_of_255_characters_is_accepted(self, api_client):
-        assert create(api_client, name="n" * 255, folder_path="/x/long").status_code == 201
+        assert create(api_client, name="n" * 255, folder_path="/export/foscam/long").status_code == 201
 
     @pytest.mark.parametrize(
         ("folder_path", "message"),
@@ -211,7 +211,7 @@ class TestCreate:
 
     @pytest.mark.parametrize("mode", ["rtsp", "onvif"])
     def test_rtsp_url_is_required_for_streaming_modes(self, api_client, mode):
-        response = create(api_client, name="Cam", folder_path="/x/cam", ingestion_mode=mode)
+        response = create(api_client, name="Cam", folder_path="/export/foscam/cam", ingestion_mode=mode)
         assert_validation(response, "rtsp_url", "required")
 
     def test_malformed_json_and_non_object_bodies_are_422(self, api_client):
@@ -418,7 +418,7 @@ class TestDeleteAndRestore:
 class TestCacheAside:
     def test_the_list_reflects_every_api_write_at_once(self, api_client):
         assert api_client.get("/api/cameras").json()["items"] == []
-        create(api_client, name="Porch", folder_path="/x/porch")
+        create(api_client, name="Porch", folder_path="/export/foscam/porch")
         assert [c["name"] for c in api_client.get("/api/cameras").json()["items"]] == ["Porch"]
         assert api_client.get("/api/cameras?status=offline").json()["items"] == []
         api_client.patch("/api/cameras/porch", {"name": "Porch 2", "status": "offline"}, format="json")
@@ -468,13 +468,13 @@ class TestCacheAside:
         response = api_client.get("/api/cameras")
         assert response.status_code == 200
         assert response.json()["items"][0]["id"] == "front_door"
-        assert create(api_client, name="Porch", folder_path="/x/porch").status_code == 201
+        assert create(api_client, name="Porch", folder_path="/export/foscam/porch").status_code == 201
         assert len(api_client.get("/api/cameras").json()["items"]) == 2
 
     def test_rtsp_password_is_in_no_response_and_not_in_the_cached_bytes(self, api_client):
         secret = "Sup3r-Secr3t-Pw"
         create(
-            api_client, name="Yard", folder_path="/x/yard", ingestion_mode="rtsp",
+            api_client, name="Yard", folder_path="/export/foscam/yard", ingestion_mode="rtsp",
             rtsp_url=f"rtsp://admin:{secret}@127.0.0.1:8554/live",
         )
         responses = [
@@ -527,7 +527,7 @@ class TestAuth:
         client.force_login(staff_user)
         assert client.get("/api/cameras").status_code == 200
 
-    def test_health_ready_schema_and_docs_need_no_key(self, anon_client):
+    def test_health_ready_schema_and_docs_need_no_key(self, anon_client, media_root):
         assert anon_client.get("/health").json() == {"status": "ok"}
         ready = anon_client.get("/ready")
         assert ready.status_code == 200

@@ -19,6 +19,9 @@ NEM_API_KEYS = ["test-api-key-for-the-test-suite-only-0001"]
 # Device peers in tests live on loopback (the conftest guard allows nothing else); the private
 # ranges stay listed so configurations that name LAN hosts still save.
 NEM_DEVICE_NETWORKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "127.0.0.0/8", "::1/128"]
+# The contract's media root: camera folders must lie inside it (cameras.folders), and the API tests
+# use the contract's paths. Tests that touch the disk point it at a temporary folder (media_root).
+NEM_MEDIA_ROOT = "/export/foscam"
 
 if not REDIS_URL:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nem-tests"}

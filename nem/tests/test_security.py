@@ -445,7 +445,7 @@ def test_nesting_beyond_the_limit_is_a_422_naming_the_body(api_client, settings)
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"detections": [{"camera_id": "front\x00door"}]}, "detections.0.camera_id", "NUL characters are not allowed"),
+        ({"detections": [{"camera_id": "front\x00door"}]}, "detections.0.camera_id", "Null characters are not allowed."),
         (
             {"detections": [{"camera_id": "front\x1bdoor"}]},
             "detections.0.camera_id",
