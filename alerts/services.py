@@ -392,20 +392,35 @@ def alert_test_send(*, endpoint: AlertEndpoint, now: dt.datetime | None = None) 
     return outbox_write(alert=alert, event="new", now=now, endpoints=[endpoint], queue_drain=False)[-1]
 
 
-def camera_alert_state(camera_id: str) -> dict:
-    """The retained per-camera state MQTT carries: tamper ON/OFF and the current anomaly."""
-    open_alerts = Alert.all_objects.filter(camera_id=camera_id).unresolved()
-    tamper = open_alerts.filter(kind__in=[AlertKind.TAMPER, AlertKind.BLINDED, AlertKind.FROZEN]).exists()
-    anomaly = open_alerts.filter(kind__in=[AlertKind.ANOMALY, AlertKind.SILENT]).order_by("-opened_at", "-id").first()
-    anomaly_state = {"state": "none", "reason": "", "alert_id": None, "since": None}
-    if anomaly is not None:
-        anomaly_state = {
-            "state": anomaly.details.get("anomaly_kind", anomaly.kind),
-            "reason": anomaly.reason,
-            "alert_id": anomaly.pk,
-            "since": _iso(anomaly.opened_at),
-        }
-    return {"tamper": "ON" if tamper else "OFF", "anomaly": anomaly_state}
+TAMPER_KINDS = (AlertKind.TAMPER, AlertKind.BLINDED, AlertKind.FROZEN)
+ANOMALY_KINDS = (AlertKind.ANOMALY, AlertKind.SILENT)
+
+
+def camera_alert_states(camera_ids: list[str]) -> dict[str, dict]:
+    """The retained per-camera state MQTT carries, for many cameras in one query: tamper ON/OFF
+    and the newest unresolved anomaly."""
+    states = {
+        camera_id: {"tamper": "OFF", "anomaly": {"state": "none", "reason": "", "alert_id": None, "since": None}}
+        for camera_id in camera_ids
+    }
+    open_alerts = (
+        Alert.all_objects.filter(camera_id__in=camera_ids, kind__in=[*TAMPER_KINDS, *ANOMALY_KINDS])
+        .unresolved()
+        .order_by("opened_at", "id")
+        .only("id", "camera_id", "kind", "reason", "opened_at", "details")
+    )
+    for alert in open_alerts:  # oldest first: the newest anomaly wins
+        state = states[alert.camera_id]
+        if alert.kind in TAMPER_KINDS:
+            state["tamper"] = "ON"
+        else:
+            state["anomaly"] = {
+                "state": alert.details.get("anomaly_kind", alert.kind),
+                "reason": alert.reason,
+                "alert_id": alert.pk,
+                "since": _iso(alert.opened_at),
+            }
+    return states
 
 
 def delivery_retry_now(*, delivery_ids: list[int], now: dt.datetime | None = None) -> int:
