@@ -71,9 +71,15 @@ def onvif_events_record(
     received_at = received_at or timezone.now()
     counts = dict.fromkeys((topics.TAMPER, topics.MOTION, topics.SIGNAL_LOSS, topics.UNKNOWN), 0)
     with transaction.atomic():
-        if not Camera.objects.filter(pk=camera_id).exists():
+        # The state row joins the camera's trash cascade: a live row means a live camera, so the
+        # usual case is one locking read and one update.
+        state = OnvifEventState.all_objects.select_for_update().filter(camera_id=camera_id).first()
+        if state is None:
+            if not Camera.objects.filter(pk=camera_id).exists():
+                return counts
+            state = _state_locked(camera_id)
+        elif state.is_deleted:
             return counts
-        state = _state_locked(camera_id)
         active_tamper = dict(state.tamper_topics or {})
         for note in notifications:
             counts[note.kind] += 1

@@ -96,7 +96,7 @@ class EventSubscriptions:
 
     def __init__(self, config: EventsConfig | None = None):
         self.config = config or EventsConfig.from_settings()
-        self.stats = {"pulls": 0, "messages": 0, "subscriptions": 0, "renewals": 0, "failures": 0}
+        self.stats = {"pulls": 0, "messages": 0, "recorded": 0, "subscriptions": 0, "renewals": 0, "failures": 0}
         self._tasks: dict[str, tuple[str, asyncio.Task]] = {}
         self._db: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -219,6 +219,7 @@ class EventSubscriptions:
                             camera_id=target.camera_id,
                             notifications=notifications,
                         )
+                        self.stats["recorded"] += len(notifications)
             except asyncio.CancelledError:
                 raise
             except (OnvifError, SubscriptionLost) as exc:
