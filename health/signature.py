@@ -3,9 +3,11 @@ grid of block means, both of the frame's grey levels with the top and bottom ban
 cameras burn in their clock and name (a ticking clock must not read as a moving scene).
 
 The hash says whether the picture changed the way a person sees it (robust to re-compression);
-the block means say whether it changed at all: a live camera's sensor noise moves them by about
-a tenth of a grey level even on a motionless scene, a stuck picture re-sent does not move them.
-JPEGs are decoded at a reduced scale (Pillow's draft mode), which is all both need.
+the block means say whether it changed at all: a live camera's sensor noise moves them by a few
+hundredths of a grey level even on a motionless 1080p scene, a stuck picture re-sent does not
+move them.
+JPEGs are decoded at an eighth of their size (Pillow's draft mode: the DCT scales it down), which
+is all both need.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def frame_signature(path: Path, *, mask_fraction: float) -> Signature:
     at the bottom."""
     try:
         with Image.open(path) as image:
-            image.draft("L", (max(image.width // 4, 64), max(image.height // 4, 48)))
+            image.draft("L", (max(image.width // 8, 64), max(image.height // 8, 48)))
             grey = np.asarray(image.convert("L"), dtype=np.float32)
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise UnreadableImage(str(exc)) from exc

@@ -431,9 +431,10 @@ NEM_HEALTH_ONLINE_AFTER_FRAMES = env.int("NEM_HEALTH_ONLINE_AFTER_FRAMES", defau
 # Frames arriving with the same picture this long, on a camera whose picture changes, are "frozen"; 0 turns it off.
 NEM_HEALTH_FROZEN_MINUTES = env.int("NEM_HEALTH_FROZEN_MINUTES", default=30)
 # Two frames show the same picture when their 256-bit hashes differ in at most this many bits and
-# their 32 x 24 block means by at most this many grey levels on average (sensor noise moves them more).
+# their 32 x 24 block means by at most this many grey levels on average (a stuck picture re-sent does
+# not move them at all; a live 1080p camera's sensor noise moves them by a few hundredths).
 NEM_HEALTH_FROZEN_HASH_DISTANCE = env.int("NEM_HEALTH_FROZEN_HASH_DISTANCE", default=3)
-NEM_HEALTH_FROZEN_PIXEL_TOLERANCE = env.float("NEM_HEALTH_FROZEN_PIXEL_TOLERANCE", default=0.02)
+NEM_HEALTH_FROZEN_PIXEL_TOLERANCE = env.float("NEM_HEALTH_FROZEN_PIXEL_TOLERANCE", default=0.005)
 # Fraction of the height ignored at the top and at the bottom (burnt-in clock and name).
 NEM_HEALTH_HASH_MASK_FRACTION = env.float("NEM_HEALTH_HASH_MASK_FRACTION", default=0.12)
 # Consecutive hours with an absence anomaly, while media arrive, before "silent"; 0 turns it off.
