@@ -375,3 +375,17 @@ def test_a_goto_that_never_arrives_leaves_comparison_paused(
     monitor = SceneMonitor.all_objects.get(camera=camera)
     assert (monitor.awaiting_preset, monitor.preset_token) == ("preset_1", "")
     assert compare(camera, scene.write(f.view())) == "paused"
+
+
+def test_the_scene_change_admin_shows_source_and_preset(admin_client, onvif_camera):
+    SceneMonitor.all_objects.create(camera=onvif_camera, preset_token="preset_2")
+    episode = scene_services.scenechange_camera_event(
+        camera_id=onvif_camera.id, change_type="view_tampered", topic=TAMPER, occurred_at=timezone.now()
+    )
+    assert (episode.source, episode.preset_token) == ("camera", "preset_2")
+    listing = admin_client.get("/admin/scenechanges/scenechange/?source=camera")
+    assert listing.status_code == 200
+    assert b"the camera&#x27;s own event" in listing.content or b"the camera's own event" in listing.content
+    assert b"preset_2" in listing.content
+    page = admin_client.get(f"/admin/scenechanges/scenechange/{episode.pk}/change/")
+    assert page.status_code == 200 and b"preset_2" in page.content
