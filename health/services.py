@@ -4,7 +4,9 @@ it with a transition row per change, sends ``health_changed`` and derives the se
 States, worst first (a camera in several is reported in the worst, all are listed as reasons):
 
 - ``error``: ingestion cannot work (the folder is missing/unreadable/outside the media root, or
-  the last stream grab failed after the last good one).
+  the last stream grab failed after the last good one), the camera reports video signal loss, or
+  its ONVIF device refuses our credentials (wrong password or a skewed clock) on the event
+  subscription.
 - ``offline``: no new media for the grace period (``NEM_HEALTH_OFFLINE_GRACE_SECONDS`` for
   stream cameras, ``NEM_HEALTH_OFFLINE_GRACE_FTP_SECONDS`` for upload folders, or the camera's
   override). Back to online only after ``NEM_HEALTH_ONLINE_AFTER_FRAMES`` consecutive new media
@@ -46,6 +48,7 @@ from health.signals import health_changed
 from health.signature import Signature, UnreadableImage, frame_signature, grid_change, hash_distance
 from nem.errors import UnprocessableEntity
 from nem.pagination import decode_cursor, encode_cursor
+from onvifctl.models import OnvifEventState
 from scenechanges.models import ChangeType, SceneChange, SceneMonitor
 
 logger = logging.getLogger(__name__)
@@ -58,6 +61,7 @@ MIN_MOVES = 3
 MOVES_LOOKBACK = dt.timedelta(hours=24)
 SILENT_RECENT = dt.timedelta(hours=2)  # the anomaly scan runs at :03; allow one missed run
 BLINDING_TYPES = (ChangeType.VIEW_BLOCKED, ChangeType.VIEW_TAMPERED)
+ONVIF_REFUSED = "refused our credentials"  # onvifctl's DeviceAuthFailed message
 
 SEVERITY = [
     HealthState.ERROR,
@@ -176,6 +180,8 @@ def health_verdict(
             )
         )
 
+    reasons += _onvif(camera.pk)
+
     times = sorted(_times(health.media_times), reverse=True)
     last_media = times[0] if times else None
     reference = last_media or camera.created_at
@@ -219,6 +225,37 @@ def health_verdict(
             _reason(HealthState.ONLINE, "media_arriving", "new media arriving", last_media_at=_iso(last_media))
         )
     reasons.sort(key=lambda r: SEVERITY.index(HealthState(r["state"])))
+    return reasons
+
+
+def _onvif(camera_id: str) -> list[dict]:
+    """What the camera's ONVIF event subscription says (``run_onvif_events``): its own video
+    signal loss, and a device that refuses our credentials (wrong password, or a clock skewed
+    beyond WS-Security's tolerance). Nothing for a camera without a subscription."""
+    state = OnvifEventState.objects.filter(camera_id=camera_id).first()
+    if state is None:
+        return []
+    reasons = []
+    if state.signal_lost:
+        reasons.append(
+            _reason(
+                HealthState.ERROR,
+                "signal_lost",
+                "the camera reports video signal loss",
+                reported_at=_iso(state.updated_at),
+            )
+        )
+    if not state.subscribed and ONVIF_REFUSED in state.last_error:
+        reasons.append(
+            _reason(
+                HealthState.ERROR,
+                "onvif_refused",
+                "the ONVIF device refuses our credentials (check them, and the camera's clock)",
+                last_error=state.last_error,
+                last_error_at=_iso(state.last_error_at),
+                consecutive_failures=state.consecutive_failures,
+            )
+        )
     return reasons
 
 

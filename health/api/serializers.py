@@ -6,8 +6,8 @@ from health.models import HealthState, HealthTransition
 class HealthReasonSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=HealthState.choices)
     code = serializers.CharField(
-        help_text="folder_broken, stream_broken, no_media, recovering, view_blocked, view_tampered, "
-        "picture_unchanged, no_activity or media_arriving."
+        help_text="folder_broken, stream_broken, signal_lost, onvif_refused, no_media, recovering, view_blocked, "
+        "view_tampered, picture_unchanged, no_activity or media_arriving."
     )
     message = serializers.CharField()
     evidence = serializers.DictField(help_text="The measurements behind the reason (times are ISO 8601 UTC).")

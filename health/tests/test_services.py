@@ -386,3 +386,37 @@ def test_a_failing_health_changed_receiver_rolls_the_verdict_and_the_status_back
 def test_a_trashed_camera_is_not_evaluated(stream_cam):
     Camera.objects.filter(pk="porch").update(deleted_at=T0)
     assert evaluate(stream_cam, T0) is None
+
+
+@pytest.mark.django_db
+def test_the_cameras_own_signal_loss_and_a_device_that_refuses_us_are_errors(stream_cam):
+    from onvifctl.models import OnvifEventState
+
+    _seen(stream_cam, T0)
+    state = OnvifEventState.objects.create(camera=stream_cam, signal_lost=True, updated_at=T0)
+    result = evaluate(stream_cam, T0)
+    assert result.reasons[0] == {
+        "state": "error",
+        "code": "signal_lost",
+        "message": "the camera reports video signal loss",
+        "evidence": {"reported_at": "2026-11-20T08:00:00Z"},
+    }
+    assert status_of(stream_cam) == "error"
+
+    error = "Device at http://127.0.0.1:8080/onvif/device_service refused our credentials (NotAuthorized)"
+    OnvifEventState.objects.filter(pk=state.pk).update(
+        signal_lost=False, subscribed=False, last_error=error, last_error_at=T0, consecutive_failures=4
+    )
+    result = evaluate(stream_cam, T0 + MIN)
+    assert result.reasons[0] == {
+        "state": "error",
+        "code": "onvif_refused",
+        "message": "the ONVIF device refuses our credentials (check them, and the camera's clock)",
+        "evidence": {"last_error": error, "last_error_at": "2026-11-20T08:00:00Z", "consecutive_failures": 4},
+    }
+    # Subscribed again (credentials or clock fixed): online, without hysteresis.
+    OnvifEventState.objects.filter(pk=state.pk).update(subscribed=True, consecutive_failures=0)
+    assert evaluate(stream_cam, T0 + 2 * MIN).state == "online"
+    # An unreachable device (not a refusal) says nothing about the camera's picture.
+    OnvifEventState.objects.filter(pk=state.pk).update(subscribed=False, last_error="TimeoutError")
+    assert evaluate(stream_cam, T0 + 3 * MIN).state == "online"
