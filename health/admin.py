@@ -10,3 +10,7 @@ class HealthOverrideAdmin(admin.ModelAdmin):
     raw_id_fields = ["camera"]
     search_fields = ["camera__id", "camera__name"]
     ordering = ["camera_id"]
+
+    def get_queryset(self, request):
+        # Overrides of trashed cameras are hidden with them (and deleted with them on purge).
+        return super().get_queryset(request).filter(camera__deleted_at__isnull=True)

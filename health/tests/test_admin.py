@@ -72,3 +72,22 @@ def test_the_camera_page_shows_the_snapshot_age_and_the_history(admin_client, me
     assert "<td>unknown</td><td>online</td><td>new media arriving</td>" in page
     assert "<td>online</td><td>offline</td><td>no new media for" in page
     assert Camera.objects.get(pk="porch").status == "offline"
+
+
+@pytest.mark.django_db
+def test_overrides_of_trashed_cameras_are_hidden_and_purge_deletes_the_health_rows(admin_client, media_root):
+    from cameras.services import camera_purge, camera_soft_delete
+    from health.models import CameraHealth, HealthOverride, HealthTransition
+
+    CameraFactory(id="porch", name="Porch", folder_path=str(media_root), last_seen_at=timezone.now())
+    CameraFactory(id="yard", name="Yard", folder_path=str(media_root / "yard"))
+    for camera_id in ("porch", "yard"):
+        HealthOverride.objects.create(camera_id=camera_id, frozen_minutes=0)
+        health_evaluate(camera_id=camera_id)
+    camera_soft_delete(camera_id="yard", actor="test")
+    page = admin_client.get(reverse("admin:health_healthoverride_changelist")).content.decode()
+    assert "Porch" in page and "Yard" not in page
+    camera_purge(camera_id="yard", actor="test")
+    assert list(CameraHealth.objects.values_list("pk", flat=True)) == ["porch"]
+    assert set(HealthTransition.objects.values_list("camera_id", flat=True)) == {"porch"}
+    assert list(HealthOverride.objects.values_list("pk", flat=True)) == ["porch"]
