@@ -73,6 +73,12 @@ def parse_fields(raw: str | None) -> list[str] | None:
     ),
     partial_update=extend_schema(
         summary="Update a camera",
+        description=(
+            "Credentials belong to a host: a PATCH that moves `rtsp_url` or `onvif_url` to another scheme, "
+            "host or port without `rtsp_username`/`rtsp_password` clears the stored ones, and the response "
+            'then carries `"credentials_cleared": ["rtsp_username", "rtsp_password"]` (also in the camera '
+            "audit records). Device URLs must resolve inside NEM_DEVICE_NETWORKS (422 otherwise)."
+        ),
         request=CameraWriteSerializer,
         responses={200: CameraSerializer, **problem_responses(401, 404, 409, 422)},
     ),
