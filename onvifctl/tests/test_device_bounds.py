@@ -125,3 +125,26 @@ def test_onvif_url_to_cloud_metadata_is_refused_at_save_time(api_client, camera)
     assert response.status_code == 422
     assert _problem(response)["errors"][0]["field"] == "onvif_url"
     assert "169.254.169.254 is outside NEM_DEVICE_NETWORKS" in response.json()["errors"][0]["message"]
+
+
+def test_moving_onvif_url_to_another_device_sends_it_no_credentials(api_client, device, other_device):
+    """The attack: PATCH only onvif_url to a device you run; the next call used to sign its
+    WS-Security digest with the stored password for that device."""
+    CameraFactory(
+        id="porch",
+        ingestion_mode="onvif",
+        rtsp_url="rtsp://127.0.0.1:8554/live",
+        rtsp_username="admin",
+        rtsp_password="secret",
+        onvif_url=device.url,
+    )
+    assert api_client.get("/api/cameras/porch/onvif/capabilities").status_code == 200
+    assert all(call.authenticated for call in device.calls_of("GetDeviceInformation"))
+
+    patched = api_client.patch("/api/cameras/porch", {"onvif_url": other_device.url}, format="json")
+    assert patched.json()["credentials_cleared"] == ["rtsp_username", "rtsp_password"]
+    response = api_client.get("/api/cameras/porch/onvif/capabilities")
+
+    assert response.status_code == 503
+    assert other_device.calls  # it was asked
+    assert "UsernameToken" not in "".join(call.xml for call in other_device.calls)
