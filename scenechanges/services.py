@@ -494,12 +494,18 @@ def scenechange_camera_event(
 ) -> SceneChange | None:
     """The camera itself reports tampering (an ONVIF event). It joins the open episode of the
     current view if there is one (``source`` detector -> both), else opens one with ``source``
-    camera, which our detector joins when it confirms a change of the same view. Returns the
-    episode (None for an unknown or trashed camera)."""
+    camera, which our detector joins when it confirms a change of the same view. Reports made
+    while we move the camera (a PTZ pause or a goto not yet arrived) are ignored: a camera's own
+    scene-change detector fires on a pan. Returns the episode (None for an unknown or trashed
+    camera, or an ignored report)."""
     with transaction.atomic():
         if not Camera.objects.filter(pk=camera_id).exists():
             return None
         monitor = _monitor_locked(camera_id)
+        if monitor.awaiting_preset or (monitor.paused_until and occurred_at < monitor.paused_until):
+            # We are moving the camera: its own scene-change detector sees the pan, not tampering.
+            logger.info("camera %s reported %s during a PTZ move; ignored", camera_id, topic)
+            return None
         evidence = {"topic": topic, "at": occurred_at.isoformat(), "change_type": change_type}
         episode = (
             SceneChange.objects.select_for_update()

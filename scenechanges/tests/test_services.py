@@ -411,6 +411,15 @@ def test_the_patrol_between_two_presets_raises_nothing_and_a_blocked_preset_is_r
     assert [(r.preset_token, r.reason) for r in current] == [("p1", "first_frame"), ("p2", "acknowledged")]
 
 
+def test_camera_reports_during_our_ptz_move_are_ignored(cam, frames):
+    compare(cam, frames.write(f.view()))
+    services.scenechange_pause(camera_id=cam.id, seconds=30, preset_token="p1")
+    assert _camera_event(cam, "angle_changed", "tns1:VideoSource/GlobalSceneChange/ImagingService") is None
+    services.scenechange_view_settled(camera_id=cam.id, preset_token="p1")
+    assert _camera_event(cam).source == "camera"
+    assert SceneChange.objects.count() == 1
+
+
 def test_an_arrival_that_is_never_reported_leaves_the_view_unknown(cam, frames):
     compare(cam, frames.write(f.view()))
     services.scenechange_pause(camera_id=cam.id, seconds=30, preset_token="p1")
