@@ -278,6 +278,11 @@ def duplicate_scan(w: World) -> tuple[bool, str]:
 
 SCENARIOS = {"postgres-restart": postgres_restart, "worker-killed": worker_killed, "duplicate-scan": duplicate_scan}
 
+# Alerts (issue 15): a private Mosquitto stopped, the publisher killed, a webhook receiver failing.
+from alert_faults import SCENARIOS as ALERT_SCENARIOS  # noqa: E402 - scripts/faults is sys.path[0]
+
+SCENARIOS.update(ALERT_SCENARIOS)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser()
