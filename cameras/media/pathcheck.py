@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from cameras.folders import ROOT_ITSELF
 from cameras.media.paths import (
     OUTSIDE_ROOT,
     confined_file,
@@ -69,6 +70,8 @@ def media_paths_validate() -> dict:
             problem = check.problem
         if problem:
             issues.append(problem)
+        if check.path == root:
+            issues.append(ROOT_ITSELF)  # the cameras folder rule: never a camera's folder
         for other in cameras:
             other_path = folders[other.pk].path
             if other.pk != camera.pk and inside(check.path, other_path):

@@ -146,3 +146,10 @@ def test_the_admin_applies_the_same_rule(staff_user, media_root):
     assert response.status_code == 200
     assert "folder_path overlaps the folder of camera yard" in response.content.decode()
     assert not Camera.all_objects.filter(name="Corner").exists()
+
+
+def test_the_path_validation_reports_a_camera_on_the_root(api_client, media_root):
+    CameraFactory(id="everything", name="Everything", folder_path=str(media_root))
+    body = api_client.get("/api/cameras/validation/paths").json()
+    assert body["invalid_cameras"][0]["id"] == "everything"
+    assert "folder_path is the media root itself" in body["invalid_cameras"][0]["issues"]
