@@ -119,3 +119,31 @@ def _unknown(camera_id: str, note: topics.Notification, at: dt.datetime) -> None
         camera_id=camera_id, topic=note.topic[:255], defaults={"first_seen_at": at}
     )
     OnvifUnknownEvent.all_objects.filter(pk=row.pk).update(count=F("count") + 1, last_seen_at=at, last_message=note.xml)
+
+
+def onvif_events_status(*, camera_id: str) -> dict:
+    """The camera's event subscription as the event process last recorded it (404 for an unknown
+    or trashed camera, 409 unless it is in onvif mode); all empty before the process saw it."""
+    from onvifctl.services import _onvif_camera  # the app's own 404/409 rule
+
+    camera = _onvif_camera(camera_id)
+    state = OnvifEventState.objects.filter(camera_id=camera.id).first() or OnvifEventState(camera_id=camera.id)
+    unknown = OnvifUnknownEvent.objects.filter(camera_id=camera.id).order_by("-last_seen_at", "topic")[:50]
+    return {
+        "camera_id": camera.id,
+        "subscribed": state.subscribed,
+        "subscribed_at": state.subscribed_at,
+        "terminates_at": state.terminates_at,
+        "subscriptions_created": state.subscriptions_created,
+        "renewals": state.renewals,
+        "messages": state.messages,
+        "last_message_at": state.last_message_at,
+        "last_error": state.last_error or None,
+        "last_error_at": state.last_error_at,
+        "consecutive_failures": state.consecutive_failures,
+        "last_motion_at": state.last_motion_at,
+        "motion_active": state.motion_active,
+        "last_tamper_at": state.last_tamper_at,
+        "signal_lost": state.signal_lost,
+        "unknown_topics": [{"topic": u.topic, "count": u.count, "last_seen_at": u.last_seen_at} for u in unknown],
+    }

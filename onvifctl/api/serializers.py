@@ -91,3 +91,31 @@ class DiscoveredDeviceSerializer(serializers.Serializer):
 class DiscoverResultSerializer(serializers.Serializer):
     devices = DiscoveredDeviceSerializer(many=True)
     count = serializers.IntegerField()
+
+
+# ONVIF events (issue 17)
+
+
+class UnknownTopicSerializer(serializers.Serializer):
+    topic = serializers.CharField()
+    count = serializers.IntegerField()
+    last_seen_at = serializers.DateTimeField()
+
+
+class EventStatusSerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    subscribed = serializers.BooleanField(help_text="The event process holds a PullPoint subscription now.")
+    subscribed_at = serializers.DateTimeField(allow_null=True)
+    terminates_at = serializers.DateTimeField(allow_null=True, help_text="Of the current subscription.")
+    subscriptions_created = serializers.IntegerField()
+    renewals = serializers.IntegerField()
+    messages = serializers.IntegerField()
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField(allow_null=True)
+    last_error_at = serializers.DateTimeField(allow_null=True)
+    consecutive_failures = serializers.IntegerField()
+    last_motion_at = serializers.DateTimeField(allow_null=True, help_text="Last motion event the camera sent.")
+    motion_active = serializers.BooleanField()
+    last_tamper_at = serializers.DateTimeField(allow_null=True)
+    signal_lost = serializers.BooleanField()
+    unknown_topics = UnknownTopicSerializer(many=True, help_text="Topics NEM does not interpret (50 newest).")

@@ -10,11 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nem.schema import problem_responses
-from onvifctl import services
+from onvifctl import event_services, services
 from onvifctl.api.serializers import (
     CapabilitiesSerializer,
     DiscoverRequestSerializer,
     DiscoverResultSerializer,
+    EventStatusSerializer,
     PresetGotoSerializer,
     PresetListSerializer,
     PtzCommandSerializer,
@@ -138,3 +139,18 @@ class DiscoverView(APIView):
                 password=data.get("password") or None,
             )
         )
+
+
+class EventStatusView(APIView):
+    @extend_schema(
+        summary="ONVIF event subscription of a camera",
+        description=(
+            "What the `run_onvif_events` process last recorded for the camera: whether it holds a PullPoint "
+            "subscription, the last message and error, the camera's motion and signal state, and the topics "
+            "NEM does not interpret. 404: unknown or trashed camera. 409: ingestion_mode is not `onvif`."
+        ),
+        responses={200: EventStatusSerializer, **problem_responses(401, 404, 409)},
+        tags=["onvif"],
+    )
+    def get(self, request, camera_id: str):
+        return Response(EventStatusSerializer(event_services.onvif_events_status(camera_id=camera_id)).data)

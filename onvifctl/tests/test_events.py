@@ -389,3 +389,47 @@ def test_the_scene_change_admin_shows_source_and_preset(admin_client, onvif_came
     assert b"preset_2" in listing.content
     page = admin_client.get(f"/admin/scenechanges/scenechange/{episode.pk}/change/")
     assert page.status_code == 200 and b"preset_2" in page.content
+
+
+def test_the_event_status_endpoint_shows_the_subscription_health(api_client, onvif_camera, camera):
+    path = f"/api/cameras/{onvif_camera.id}/onvif/events"
+    empty = api_client.get(path)
+    assert empty.status_code == 200
+    assert empty.json() == {
+        "camera_id": "porch_ptz",
+        "subscribed": False,
+        "subscribed_at": None,
+        "terminates_at": None,
+        "subscriptions_created": 0,
+        "renewals": 0,
+        "messages": 0,
+        "last_message_at": None,
+        "last_error": None,
+        "last_error_at": None,
+        "consecutive_failures": 0,
+        "last_motion_at": None,
+        "motion_active": False,
+        "last_tamper_at": None,
+        "signal_lost": False,
+        "unknown_topics": [],
+    }
+    at = dt.datetime(2026, 1, 23, 12, tzinfo=dt.UTC)
+    motion = topics.parse_notification(
+        _notification("ns9:VideoSource/MotionAlarm", '<tt:SimpleItem Name="State" Value="true"/>')
+    )
+    other = topics.parse_notification(_notification("hik:Custom/Thing", '<tt:SimpleItem Name="X" Value="1"/>'))
+    onvif_events_record(camera_id=onvif_camera.id, notifications=[motion, other], received_at=at)
+    body = api_client.get(path).json()
+    assert (body["subscribed"], body["messages"], body["last_motion_at"], body["motion_active"]) == (
+        True,
+        2,
+        "2026-01-23T12:00:00Z",
+        True,
+    )
+    assert body["unknown_topics"] == [{"topic": "hik:Custom/Thing", "count": 1, "last_seen_at": "2026-01-23T12:00:00Z"}]
+
+    conflict = api_client.get(f"/api/cameras/{camera.id}/onvif/events")  # an ftp camera
+    assert conflict.status_code == 409
+    assert conflict["Content-Type"].startswith("application/problem+json")
+    missing = api_client.get("/api/cameras/nope/onvif/events")
+    assert missing.status_code == 404 and missing.json()["status"] == 404
