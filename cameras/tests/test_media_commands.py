@@ -51,7 +51,10 @@ def test_scan_media_prints_a_one_line_summary_and_scans_one_camera_when_asked(me
         "scanned 1 camera(s): 1 new image(s), 0 new video(s), 0 folder error(s), 0 status change(s)\n"
     )
     assert list(IngestionRecord.objects.values_list("pk", flat=True)) == ["a"]
-    assert run("scan_media") == (
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"^1 part\(s\) failed: c: directory does not exist$"):
+        call_command("scan_media", stdout=out)  # cron sees a non-zero exit
+    assert out.getvalue() == (
         "scanned 3 camera(s): 1 new image(s), 0 new video(s), 1 folder error(s), 1 status change(s)\n"
     )
 
