@@ -198,10 +198,18 @@ class EventSubscriptions:
                     terminates_at=subscription.terminates_at,
                 )
                 backoff = config.backoff_initial_seconds
+                renew_supported = True
                 while True:
                     left = (subscription.terminates_at - dt.datetime.now(dt.UTC)).total_seconds()
                     if left <= config.renew_before_seconds + config.pull_seconds:
-                        await client.renew(subscription, seconds=config.subscription_seconds)
+                        if renew_supported:
+                            try:
+                                await client.renew(subscription, seconds=config.subscription_seconds)
+                            except DeviceUnsupported:
+                                renew_supported = False
+                                logger.info("onvif events of %s: no Renew; replacing subscriptions", target.camera_id)
+                        if not renew_supported:
+                            subscription = await self._replace(client, subscription, target)
                         self.stats["renewals"] += 1
                         await self.db(
                             event_services.onvif_events_renewed,
@@ -212,14 +220,7 @@ class EventSubscriptions:
                         subscription, seconds=config.pull_seconds, limit=config.message_limit
                     )
                     self.stats["pulls"] += 1
-                    if notifications:
-                        self.stats["messages"] += len(notifications)
-                        await self.db(
-                            event_services.onvif_events_record,
-                            camera_id=target.camera_id,
-                            notifications=notifications,
-                        )
-                        self.stats["recorded"] += len(notifications)
+                    await self._record(target, notifications)
             except asyncio.CancelledError:
                 raise
             except (OnvifError, SubscriptionLost) as exc:
@@ -249,6 +250,23 @@ class EventSubscriptions:
                     logger.exception("onvif events of %s: could not record the failure", target.camera_id)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, config.backoff_max_seconds)
+
+    async def _record(self, target: Target, notifications) -> None:
+        if notifications:
+            self.stats["messages"] += len(notifications)
+            await self.db(event_services.onvif_events_record, camera_id=target.camera_id, notifications=notifications)
+            self.stats["recorded"] += len(notifications)
+
+    async def _replace(self, client: PullPointClient, old, target: Target):
+        """For a device without Renew: a new subscription first, then the old one drained without
+        waiting (a message published in between is in both: a repeated state, never a lost one),
+        and the old one left to expire."""
+        new = await client.create(seconds=self.config.subscription_seconds)
+        try:
+            await self._record(target, await client.pull(old, seconds=0, limit=self.config.message_limit))
+        except SubscriptionLost:
+            pass
+        return new
 
     # on a thread (tests, the benchmark)
 

@@ -9,7 +9,8 @@ our credentials are wrong), ``slow_seconds``, ``garbage``, ``ptz``, ``clock_offs
 Events service (PullPoint): ``publish()`` sends a notification to every live subscription,
 ``set_property()`` switches a topic's state (a ``Changed`` message; new subscriptions get the
 current states as ``Initialized``), ``drop_subscriptions()`` forgets them (a reboot),
-``refuse_subscriptions`` refuses the next N creations, ``events`` turns the service off.
+``refuse_subscriptions`` refuses the next N creations, ``events`` turns the service off,
+``renew_supported`` False answers ``Renew`` with ActionNotSupported (as some cameras do).
 Subscriptions expire at their termination time (``expire_subscriptions()`` makes it now).
 ``Unsubscribe`` is answered but counted, so a test can assert nobody cancelled.
 
@@ -106,6 +107,7 @@ class DeviceSimulator:
         # Events
         self.events = True
         self.refuse_subscriptions = 0
+        self.renew_supported = True
         self.subscriptions: dict[str, _Subscription] = {}
         self.properties: dict[tuple, str] = {}
         self.published: list[str] = []  # every message published, in order
@@ -247,6 +249,8 @@ class DeviceSimulator:
         if operation in PTZ_OPERATIONS and not self.ptz:
             handler = None
         if operation in EVENT_OPERATIONS and not self.events:
+            handler = None
+        if operation == "Renew" and not self.renew_supported:
             handler = None
         if operation in {"PullMessages", "Renew", "Unsubscribe"} and handler is not None:
             return handler(doc, path.rsplit("/", 1)[-1])

@@ -433,3 +433,21 @@ def test_the_event_status_endpoint_shows_the_subscription_health(api_client, onv
     assert conflict["Content-Type"].startswith("application/problem+json")
     missing = api_client.get("/api/cameras/nope/onvif/events")
     assert missing.status_code == 404 and missing.json()["status"] == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_device_without_renew_gets_a_new_subscription_before_expiry_and_loses_nothing(device, onvif_camera, process):
+    device.renew_supported = False
+    subscriptions = process()
+    assert wait_for(lambda: state() is not None and state().subscribed, timeout=10)
+    for n in range(20):
+        device.publish("tns1:Vendor/Counter", data={"n": n})
+    assert wait_for(lambda: len(device.calls_of("CreatePullPointSubscription")) >= 3, timeout=10)
+    for n in range(20, 40):
+        device.publish("tns1:Vendor/Counter", data={"n": n})
+    assert wait_for(lambda: subscriptions.stats["recorded"] >= 40, timeout=10)
+    # A message published between a new subscription and the old one's drain is in both: counted
+    # twice at most, never lost.
+    assert OnvifUnknownEvent.objects.get().count >= 40
+    assert not device.calls_of("Unsubscribe")
+    assert state().consecutive_failures == 0
