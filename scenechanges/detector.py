@@ -12,7 +12,8 @@ view changed and how:
   current frame under one rotation + translation (+ scale) that is larger than a camera wobble, and
   the reference warped by it lines up with the current frame again.
 - ``view_tampered``: focus or edge loss over part or all of the view (spray, smear, defocus): the
-  changed tiles kept some variance but lost most of their edge energy.
+  changed tiles kept some variance but lost most of their edge energy, or the whole view lost
+  fine detail relative to its own coarse detail (``focus_ratio``: a defocused or smeared lens).
 - ``unknown``: the view changed in none of those ways (for example a different scene).
 
 Benign changes are absorbed before any of that: brightness and contrast by normalising each frame
@@ -90,6 +91,11 @@ class DetectorConfig:
     plain_shift_ratio: float = 0.5
     # Mean |B-G| + |G-R| (0..510) below which a frame is greyscale, i.e. infrared night mode.
     ir_chroma_max: float = 4.0
+    # Focus: the median over the reference's textured tiles of (fine detail kept / coarse detail
+    # kept), each relative to the reference's own detail at that scale, below which the lens lost
+    # focus. A defocus blurs the fine scales far more than the coarse ones; lighting, infrared,
+    # noise, compression, rain and passers-by change both alike or only a few tiles.
+    focus_ratio: float = 0.9
 
 
 @dataclass
@@ -104,6 +110,8 @@ class Frame:
     tile_std: np.ndarray  # (rows, cols) raw greyscale standard deviation per tile
     tile_mean: np.ndarray  # (rows, cols) raw greyscale mean per tile
     tile_detail: np.ndarray  # (rows, cols) fine detail (band-pass energy) of the normalised frame
+    tile_bands: np.ndarray  # (levels, rows, cols) band-pass energy per scale, finest first
+    tile_clipped: np.ndarray  # (rows, cols) share of pixels at the ends of the range (blown or crushed)
     coarse: np.ndarray  # float32, normalised frame at a quarter of the working size
     _features: tuple | None = field(default=None, repr=False)
 
@@ -261,6 +269,51 @@ def detail_and_coarse(norm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return detail, coarse
 
 
+FOCUS_LEVELS = 4  # Laplacian pyramid bands at working size: 1-2, 2-4, 4-8 and 8-16 pixel structures
+_FINE, _COARSE = 1, 3
+NOISE_PERCENTILE = 10
+BLUR_SHAPE = 0.8  # fine detail kept below this share of the coarse detail kept: the shape of a blur
+
+
+def band_energies(norm: np.ndarray, config: DetectorConfig) -> np.ndarray:
+    """Mean |Laplacian pyramid band| per tile at each scale, finest first: the picture's detail at
+    every scale the detector looks at, so loss of focus is judged against what the reference
+    itself had at that scale (a soft scene has little fine detail to lose, but loses it too)."""
+    levels = []
+    current = norm
+    for _ in range(FOCUS_LEVELS):
+        down = cv2.pyrDown(current)
+        band = cv2.absdiff(current, cv2.pyrUp(down, dstsize=(current.shape[1], current.shape[0])))
+        levels.append(_tile_means(band, config))
+        current = down
+    return np.stack(levels)
+
+
+def focus_ratio(reference: Frame, current: Frame, tiles: np.ndarray) -> float:
+    """Median over ``tiles`` of (fine detail kept / coarse detail kept), each kept fraction taken
+    against the reference's own detail at that scale; 1.0 without tiles.
+
+    The finest band (1-2 px) is left out: in a soft scene it is mostly sensor noise, which the
+    lens does not blur (noise and JPEG would hide a defocus there). The 2-4 px band over the
+    8-16 px band is the lens's signature: a defocus removes the first and keeps the second, while
+    an exposure change, an infrared switch or a cover change both alike, and a passer-by or rain
+    touches too few tiles to move the median."""
+    if not tiles.any():
+        return 1.0
+    fine = _signal(current, _FINE)[tiles] / np.maximum(_signal(reference, _FINE)[tiles], 1e-3)
+    coarse = _signal(current, _COARSE)[tiles] / np.maximum(_signal(reference, _COARSE)[tiles], 1e-3)
+    return float(np.median(fine / np.maximum(coarse, 1e-3)))
+
+
+def _signal(frame: Frame, level: int) -> np.ndarray:
+    """A band's energy per tile without the frame's own noise floor (the band energy of its
+    flattest tiles), so a noisy reference (adopted at dawn) or a noisy frame (night, a cheap
+    sensor) does not pass for detail that was kept or lost."""
+    band = frame.tile_bands[level]
+    floor = float(np.percentile(band, NOISE_PERCENTILE))
+    return np.sqrt(np.maximum(band * band - floor * floor, 0.01 * band * band))
+
+
 def prepare(image: np.ndarray, *, config: DetectorConfig) -> Frame:
     """Summarise a decoded image (BGR or greyscale, any size) as a ``Frame`` at working size."""
     image = to_working_size(image, config=config)
@@ -282,6 +335,8 @@ def prepare(image: np.ndarray, *, config: DetectorConfig) -> Frame:
         tile_std=tile_std,
         tile_mean=tile_mean,
         tile_detail=_tile_means(detail, config),
+        tile_bands=band_energies(norm, config),
+        tile_clipped=_tile_means(((gray >= 250) | (gray <= 5)).astype(np.float32), config),
         coarse=coarse,
     )
 
@@ -388,9 +443,18 @@ def compare(reference: Frame, current: Frame, *, config: DetectorConfig) -> Comp
     informative = (reference.tile_std >= config.flat_std) & ~clipped
     n_informative = int(informative.sum())
     correlation = tile_correlation(reference.coarse, current.coarse, config)
-    detail_kept = current.tile_detail / np.maximum(reference.tile_detail, 1e-3)
+    # Detail above each frame's own noise floor: a reference adopted at dawn (dim, noisy) must not
+    # make every clear frame after it look as if it lost detail.
+    ref_signal, cur_signal = _signal(reference, _FINE), _signal(current, _FINE)
+    detail_kept = cur_signal / np.maximum(ref_signal, 1e-3)
     moved = informative & (correlation < config.tile_correlation)
-    lost_detail = informative & (detail_kept < config.detail_loss_ratio)
+    # Lost to the lens, the fine detail goes first: a tile whose coarse detail went down as much
+    # (less contrast in the tile: haze, a burnt-in overlay whose fixed contrast the normalisation
+    # scales, exposure) did not lose focus. Nor did detail the exposure burnt out.
+    coarse_kept = _signal(current, _COARSE) / np.maximum(_signal(reference, _COARSE), 1e-3)
+    blur_shaped = detail_kept < BLUR_SHAPE * np.maximum(coarse_kept, 1e-3)
+    burnt = current.tile_clipped - reference.tile_clipped > 0.1
+    lost_detail = informative & (detail_kept < config.detail_loss_ratio) & blur_shaped & ~burnt
     went_flat = moved & (current.tile_std < config.flat_std) & (current.tile_std < 0.35 * reference.tile_std)
     # Lost detail but kept its shapes: out of focus or behind paint, not replaced by a passer-by.
     blurred = lost_detail & ~moved
@@ -409,8 +473,11 @@ def compare(reference: Frame, current: Frame, *, config: DetectorConfig) -> Comp
     basis = max(n_informative + int(shaded.sum()), changed.size // 2)
     changed_fraction = n_changed / basis
     blurred_fraction = int(blurred.sum()) / n_informative if n_informative else 0.0
-    ref_detail = float(reference.tile_detail[informative].sum()) if n_informative else 0.0
-    detail_ratio = float(current.tile_detail[informative].sum()) / ref_detail if ref_detail else 1.0
+    ref_detail = float(ref_signal[informative].sum()) if n_informative else 0.0
+    detail_ratio = float(cur_signal[informative].sum()) / ref_detail if ref_detail else 1.0
+
+    focus = focus_ratio(reference, current, informative)
+    defocused = n_informative >= 4 and focus < config.focus_ratio
 
     collapsed = reference.informative(config) and (
         current.std < config.flat_std or current.entropy < config.blocked_entropy
@@ -424,6 +491,7 @@ def compare(reference: Frame, current: Frame, *, config: DetectorConfig) -> Comp
         "shaded_tiles": int(shaded.sum()),
         "blurred_tiles": int(blurred.sum()),
         "detail_ratio": round(detail_ratio, 4),
+        "focus_ratio": round(focus, 4),
         "exposure_gain": round(gain, 3),
         "std": round(current.std, 2),
         "reference_std": round(reference.std, 2),
@@ -432,7 +500,10 @@ def compare(reference: Frame, current: Frame, *, config: DetectorConfig) -> Comp
         "chroma": round(current.chroma, 2),
     }
     is_change = (
-        collapsed or changed_fraction >= config.min_changed_fraction or blurred_fraction >= config.min_changed_fraction
+        collapsed
+        or defocused
+        or changed_fraction >= config.min_changed_fraction
+        or blurred_fraction >= config.min_changed_fraction
     )
     if not is_change and changed_fraction < config.motion_check_fraction:
         # The common case, kept cheap: no SSIM, no features.
@@ -462,6 +533,8 @@ def compare(reference: Frame, current: Frame, *, config: DetectorConfig) -> Comp
     # something sits in front of them; if nothing textured changed, that something is opaque.
     voters = int((changed & informative).sum())
     if voters == 0:
+        if defocused:
+            return Comparison(True, VIEW_TAMPERED, score, signals)
         return Comparison(True, VIEW_BLOCKED if shaded.any() else UNKNOWN, score, signals)
     # A cover leaves no blurred tiles behind (0 % on the evaluation set); paint leaves at least
     # 40 %, and goes flat where it hits a weakly textured part of the view.
@@ -470,7 +543,7 @@ def compare(reference: Frame, current: Frame, *, config: DetectorConfig) -> Comp
         return Comparison(True, VIEW_TAMPERED, score, signals)
     if flat_n >= config.damaged_share * voters:
         return Comparison(True, VIEW_BLOCKED, score, signals)
-    if detail_ratio < config.detail_loss_ratio:
+    if defocused or detail_ratio < config.detail_loss_ratio:
         return Comparison(True, VIEW_TAMPERED, score, signals)
     return Comparison(True, UNKNOWN, score, signals)
 

@@ -10,6 +10,9 @@ sprayed = blurred and occluded over 40-100 % (view_tampered); defocused (view_ta
 translated by 10 % or more, rotated by 10 degrees or more (angle_changed).
 Benign cases (no alert): brightness +-40 %, switch to infrared greyscale, sensor noise, a small
 object (< 5 % of the view) moving, JPEG re-encoding at quality 50.
+
+``build_focus_cases`` adds soft scenes and defocus of several strengths (see its section);
+``night_cases`` compares within night mode.
 """
 
 from __future__ import annotations
@@ -230,3 +233,132 @@ def format_matrix(matrix: Counter) -> str:
         if any(row):
             lines.append(expected.ljust(width + 6) + "".join(str(v).rjust(width) for v in row))
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- focus set: soft scenes, defocus strengths
+#
+# Soft scenes have little fine detail of their own (a hazy view, a soft-focus background, the moon,
+# a retina photograph): a fixed "detail lost" level misses a defocused lens there, because the
+# detail that is left is mostly sensor noise, which the lens does not blur. Each scene, soft or
+# textured, gets defocus of several strengths and a smeared lens (tamper), and benign changes that
+# a more sensitive focus signal could mistake for one: rain, an exposure jump, night infrared with
+# its noise, heavy JPEG compression.
+
+SOFT_SCENES = ("moon", "retina", "coffee_haze", "chelsea_soft")
+DEFOCUS_SIGMAS = (2.0, 3.0, 4.5, 7.0)
+
+
+def soft_world(scene: str) -> np.ndarray:
+    """A soft scene as a world a little larger than the view (see ``_world``)."""
+    if scene in ("moon", "retina"):
+        return _world(scene)
+    base = _world(scene.split("_")[0])
+    if scene.endswith("_haze"):
+        # Fog: the picture softened and half its contrast gone to a bright veil.
+        soft = cv2.GaussianBlur(base, (0, 0), 2.5).astype(np.float32)
+        return np.clip(soft * 0.5 + 110, 0, 255).astype(np.uint8)
+    # A soft-focus scene: everything a little out of focus already.
+    return cv2.GaussianBlur(base, (0, 0), 2.0)
+
+
+def smear(view: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Grease smeared over the lens: streaky (directional) blur and a veil of scattered light."""
+    length = int(rng.integers(21, 31))
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2, :] = 1.0
+    angle = float(rng.uniform(0, 180))
+    rotation = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
+    kernel = cv2.warpAffine(kernel, rotation, (length, length))
+    kernel /= kernel.sum()
+    streaked = cv2.filter2D(cv2.GaussianBlur(view, (0, 0), 1.5), -1, kernel).astype(np.float32)
+    veil = cv2.GaussianBlur(view, (0, 0), 25).astype(np.float32)
+    return np.clip(streaked * 0.75 + veil * 0.25 + 12, 0, 255).astype(np.uint8)
+
+
+def rain(view: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Rain: thin bright streaks over a slightly darker, lower-contrast scene."""
+    out = view.astype(np.float32) * 0.8 + 20
+    streaks = np.zeros(view.shape[:2], np.float32)
+    for _ in range(350):
+        x, y = int(rng.integers(0, FRAME_W)), int(rng.integers(0, FRAME_H))
+        length = int(rng.integers(8, 22))
+        cv2.line(streaks, (x, y), (x + length // 5, y + length), float(rng.uniform(25, 60)), 1)
+    return np.clip(out + streaks[..., None], 0, 255).astype(np.uint8)
+
+
+def exposure_jump(view: np.ndarray, gain: float) -> np.ndarray:
+    """Auto exposure overshooting: everything ``gain`` times brighter, highlights clipped."""
+    return np.clip(view.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+
+
+def night(view: np.ndarray) -> np.ndarray:
+    """Infrared at night: greyscale, dim and flat."""
+    gray = cv2.cvtColor(view, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    ir = np.clip(25 + gray * 0.45, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(ir, cv2.COLOR_GRAY2BGR)
+
+
+@functools.lru_cache(maxsize=1)
+def build_focus_cases() -> tuple[Case, ...]:
+    cases: list[Case] = []
+    scenes = [(name, soft_world(name), True) for name in SOFT_SCENES]
+    scenes += [(name, _world(name), False) for name in PHOTOS]
+    for index, (scene, world, soft) in enumerate(scenes):
+        rng = np.random.default_rng(2000 + index)
+        view = _view(world)
+        reference = _camera(view, rng)
+
+        def add(
+            name,
+            expected,
+            image,
+            *,
+            noise=2.0,
+            quality=90,
+            mode_switch=False,
+            scene=scene,
+            reference=reference,
+            rng=rng,
+        ):
+            cases.append(
+                Case(scene, name, expected, reference, _camera(image, rng, noise=noise, quality=quality), mode_switch)
+            )
+
+        for sigma in DEFOCUS_SIGMAS:
+            if soft or sigma not in (4.0, 7.0):
+                add(f"defocused_s{sigma:g}", "view_tampered", cv2.GaussianBlur(view, (0, 0), sigma))
+        add("smeared", "view_tampered", smear(view, rng))
+        # A weak defocus in a noisy night picture is still the lens.
+        if not soft:
+            add("defocused_s3_noisy", "view_tampered", cv2.GaussianBlur(view, (0, 0), 3.0), noise=6.0)
+
+        add("rain", NO_ALERT, rain(view, rng))
+        add("exposure_jump_x1.6", NO_ALERT, exposure_jump(view, 1.6))
+        add("jpeg_q30", NO_ALERT, view, quality=30)
+        add("jpeg_q60_noisy", NO_ALERT, view, noise=5.0, quality=60)
+        if soft:
+            for gain in (1.4, 0.6):
+                add(f"brightness_x{gain}", NO_ALERT, exposure_jump(view, gain))
+            add("infrared_switch", NO_ALERT, _infrared(view), mode_switch=True)
+            add("sensor_noise_s8", NO_ALERT, view, noise=8.0)
+            add("object_at_300_200", NO_ALERT, _with_object(view, x=300, y=200, rng=rng))
+    return tuple(cases)
+
+
+def night_cases() -> list[tuple[str, bytes, bytes, str]]:
+    """(label, night reference, frame, expected) per scene: a dim infrared night compared within
+    night mode, with a noisier, darker frame (benign) and the same night defocused (tamper)."""
+    out = []
+    scenes = [(name, soft_world(name)) for name in SOFT_SCENES] + [(name, _world(name)) for name in PHOTOS]
+    for index, (scene, world) in enumerate(scenes):
+        rng = np.random.default_rng(3000 + index)
+        view = night(_view(world))
+        reference = _camera(view, rng, noise=4.0, quality=80)
+        darker = exposure_jump(view, 0.7)
+        out.append((f"{scene}/night_noise", reference, _camera(darker, rng, noise=9.0, quality=70), NO_ALERT))
+        out.append((f"{scene}/night_rain", reference, _camera(rain(view, rng), rng, noise=6.0, quality=75), NO_ALERT))
+        blurred = cv2.GaussianBlur(view, (0, 0), 4.5)
+        out.append(
+            (f"{scene}/night_defocused", reference, _camera(blurred, rng, noise=4.0, quality=80), "view_tampered")
+        )
+    return out

@@ -67,6 +67,56 @@ def test_no_benign_case_raises_an_alert(results):
     assert alerts == {}
 
 
+@pytest.fixture(scope="module")
+def focus_results():
+    return [(case, _verdict(case)) for case in evalset.build_focus_cases()]
+
+
+def test_focus_set_covers_soft_and_textured_scenes_and_defocus_strengths(focus_results):
+    scenes = {case.photo for case, _ in focus_results}
+    assert scenes == set(evalset.SOFT_SCENES) | set(evalset.PHOTOS)
+    defocus = {case.name for case, _ in focus_results if case.name.startswith("defocused_s")}
+    assert defocus == {"defocused_s2", "defocused_s3", "defocused_s4.5", "defocused_s7", "defocused_s3_noisy"}
+    assert sum(not case.benign for case, _ in focus_results) == 45
+    assert sum(case.benign for case, _ in focus_results) == 56
+
+
+def test_defocus_and_smear_are_detected_on_soft_and_textured_scenes_without_a_benign_alert(focus_results, capsys):
+    """Every defocus strength and every smear is typed view_tampered, on soft scenes too; rain,
+    an exposure jump, heavy JPEG, noise, lighting, infrared and a passer-by raise nothing."""
+    matrix = evalset.confusion_matrix(focus_results)
+    with capsys.disabled():
+        print("\nfocus set (soft scenes, defocus strengths, smear), confusion matrix")
+        print(evalset.format_matrix(matrix))
+    wrong = {case.label: verdict for case, verdict in focus_results if verdict != case.expected}
+    assert wrong == {}
+    assert matrix == {("view_tampered", "view_tampered"): 45, (evalset.NO_ALERT, evalset.NO_ALERT): 56}
+
+
+def test_a_dim_noisy_or_rainy_night_is_not_a_defocus_but_a_defocused_night_is():
+    """Within night mode (infrared reference): darker and noisier, or rain, is benign; blur is not."""
+    verdicts = {}
+    for label, reference, frame, expected in evalset.night_cases():
+        comparison = detector.compare(_frame(reference), _frame(frame), config=CONFIG)
+        verdicts[label] = (comparison.change_type if comparison.changed else evalset.NO_ALERT, expected)
+    assert {label: got for label, (got, expected) in verdicts.items() if got != expected} == {}
+    assert len(verdicts) == 27
+
+
+def test_focus_ratio_is_judged_against_the_references_own_detail():
+    """A soft scene keeps its focus ratio near 1 under brightness and noise, and loses it to a blur
+    that a fixed detail level would not see (its detail ratio stays above the old 0.5 cut)."""
+    case = next(c for c in evalset.build_focus_cases() if c.label == "coffee_haze/defocused_s3")
+    reference, blurred = _frame(case.reference), _frame(case.frame)
+    comparison = detector.compare(reference, blurred, config=CONFIG)
+    assert comparison.change_type == "view_tampered"
+    assert comparison.signals["focus_ratio"] < CONFIG.focus_ratio
+    assert comparison.signals["detail_ratio"] > CONFIG.detail_loss_ratio
+    noisy = next(c for c in evalset.build_focus_cases() if c.label == "coffee_haze/sensor_noise_s8")
+    assert detector.compare(reference, _frame(noisy.frame), config=CONFIG).signals["focus_ratio"] > 0.95
+    assert reference.tile_bands.shape == (detector.FOCUS_LEVELS, CONFIG.grid_rows, CONFIG.grid_cols)
+
+
 def test_benign_changes_within_night_mode_raise_no_alert():
     """Infrared frames are compared with the night reference: noise, brightness and JPEG there too."""
     rng = np.random.default_rng(5)
