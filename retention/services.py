@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from baselines.models import Anomaly, Detection, Event
-from cameras.media.paths import folder_check, inside, is_grabbed_frame, media_kind, media_root
+from cameras.media.paths import MISSING, folder_check, inside, is_grabbed_frame, media_kind, media_root
 from cameras.media.scanner import ingestion_files_removed, record_claim, record_release
 from cameras.media.snapshot import snapshot_cache_dir
 from cameras.models import Camera, IngestionRecord
@@ -50,6 +51,7 @@ SNAPSHOT_CACHE = "snapshot_cache"
 REFERENCES = "references"
 CATEGORIES = (FRAMES, UPLOADS, SNAPSHOT_CACHE, REFERENCES)
 
+_DAY_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")  # grab_frames' folder per UTC day
 CLAIM_ATTEMPTS = 50  # a scan or grab holds a record for well under a second
 CLAIM_WAIT_SECONDS = 0.1
 
@@ -134,6 +136,14 @@ class CameraFolderSink(Sink):
         self.folder = folder
         self.tallies = tallies
         self.busy = 0
+        self.frame_dirs: set[str] = set()  # day folders grabbed frames were deleted from (a few)
+
+    def prune_dir(self, rel: str) -> bool:
+        # An emptied day folder of grabbed frames goes too (the scanner would list it forever),
+        # but not today's or yesterday's: grab_frames may be about to write into it.
+        if rel not in self.frame_dirs or not _DAY_FOLDER.fullmatch(rel):
+            return False  # only folders this run took grabbed frames from
+        return rel < (timezone.now() - dt.timedelta(days=1)).strftime("%Y-%m-%d")
 
     def _claim(self) -> bool:
         for attempt in range(CLAIM_ATTEMPTS):
@@ -158,7 +168,10 @@ class CameraFolderSink(Sink):
             finally:
                 record_release(self.camera_id)
         for info in removed:
-            tally = self.tallies[FRAMES if is_grabbed_frame(info.rel) else UPLOADS]
+            frame = is_grabbed_frame(info.rel)
+            if frame:
+                self.frame_dirs.add(info.rel.split("/", 1)[0])
+            tally = self.tallies[FRAMES if frame else UPLOADS]
             tally.files += 1
             tally.bytes += info.size
         return removed
@@ -284,14 +297,16 @@ def _policy_of(camera_id: str) -> Policy:
     return effective_policy(StoragePolicy.objects.filter(camera_id=camera_id).first())
 
 
-def _prune_folder(camera: Camera, policy: Policy, report: CameraReport, *, folders, now, dry_run, batch_size) -> bool:
-    """Age, count and bytes policies on the camera folder. True if usage was measured exactly
-    (no selection pass ran after the first walk)."""
+def _prune_folder(
+    camera: Camera, policy: Policy, report: CameraReport, *, folders, now, dry_run, batch_size
+) -> dict[str, Usage] | None:
+    """Age, count and bytes policies on the camera folder. Returns the usage of what is left
+    when the first walk measured it exactly (no selection pass ran after it), else None."""
     check = folder_check(camera.folder_path)
     if not check.usable:
-        if check.path.exists() or check.problem != "directory does not exist":
+        if check.problem != MISSING:  # a camera that never delivered anything has no folder yet
             report.errors.append(f"camera folder unusable: {check.problem}")
-        return True
+        return {FRAMES: Usage(), UPLOADS: Usage()}
     folder = str(check.path)
     held = held_paths(camera_id=camera.pk)
     keep = held | _newest_media(camera.pk, folder)
@@ -342,8 +357,7 @@ def _prune_folder(camera: Camera, policy: Policy, report: CameraReport, *, folde
         exact = False
     report.errors.extend(sink.errors)
     report.busy += sink.busy
-    report._kept = kept  # noqa: SLF001 - read back by prune_camera for the usage row
-    return exact
+    return kept if exact else None
 
 
 def _prune_references(camera_id: str, cutoff: dt.datetime, *, dry_run: bool) -> int:
@@ -431,7 +445,7 @@ def prune_camera(
     policy = _policy_of(camera.pk)
     batch_size = int(settings.NEM_RETENTION_BATCH_SIZE)
     folders = folders if folders is not None else _camera_folders()
-    exact = _prune_folder(camera, policy, report, folders=folders, now=now, dry_run=dry_run, batch_size=batch_size)
+    kept = _prune_folder(camera, policy, report, folders=folders, now=now, dry_run=dry_run, batch_size=batch_size)
     if policy.cache_max_age_days:
         cutoff = now - dt.timedelta(days=policy.cache_max_age_days)
         sink = CountingSink(dry_run=dry_run, tally=report.files[SNAPSHOT_CACHE])
@@ -443,8 +457,7 @@ def prune_camera(
     _prune_rows(camera.pk, policy, report, now=now, dry_run=dry_run, batch_size=batch_size)
     if dry_run:
         return report
-    kept = getattr(report, "_kept", None)
-    if exact and kept is not None:
+    if kept is not None:
         usage = {FRAMES: kept[FRAMES], UPLOADS: kept[UPLOADS], SNAPSHOT_CACHE: Usage(), REFERENCES: Usage()}
         for category, root in ((SNAPSHOT_CACHE, cache_root(camera.pk)), (REFERENCES, camera_store_dir(camera.pk))):
             walk(str(root), decide=lambda info, u=usage[category]: u.add(info) or False)
@@ -663,10 +676,15 @@ def prune_storage(
         if system.row_count:
             reports[""] = system
     floor = None
+    before = {cid: r.file_count for cid, r in reports.items()}
     try:
         floor = floor_restore(cameras=cameras, reports=reports, folders=folders, dry_run=dry_run)
     except OSError as exc:
         errors.append(f"free space unknown: {exc.strerror or exc}")
+    if not dry_run:
+        for camera in cameras:  # the floor took more: their stored usage is stale
+            if reports[camera.pk].file_count != before.get(camera.pk):
+                storage_measure(camera=camera, folders=folders, now=now)
     report = PruneReport(run_id=run.pk, dry_run=dry_run, cameras=reports, floor=floor, errors=errors)
     previous = PruneRun.objects.filter(dry_run=False, finished_at__isnull=False).exclude(pk=run.pk).first()
     PruneRun.objects.filter(pk=run.pk).update(

@@ -46,6 +46,10 @@ class Sink:
             return batch
         return unlink_batch(dir_fd, batch, self.errors)
 
+    def prune_dir(self, rel: str) -> bool:
+        """Whether the directory ``rel``, once walked, is to be removed if it is empty."""
+        return False
+
 
 def unlink_batch(dir_fd: int, batch: list[FileInfo], errors: list[str]) -> list[FileInfo]:
     removed = []
@@ -126,6 +130,11 @@ def walk(
             if name is None:
                 stack.pop()
                 os.close(fd)
+                if sink is not None and stack and not sink.dry_run and sink.prune_dir(rel):
+                    try:
+                        os.rmdir(rel.rsplit("/", 1)[-1], dir_fd=stack[-1][0])
+                    except OSError:
+                        pass  # not empty (held files, a new frame), or gone already
                 continue
             try:
                 child = os.open(name, _DIR_FLAGS, dir_fd=fd)

@@ -499,3 +499,37 @@ def test_alert_evidence_is_held_and_old_resolved_alerts_go_unless_held(cam, medi
     assert (done.pk, dead.pk) not in Delivery.objects.values_list("pk", flat=True)
     assert report.cameras["driveway"].rows["alerts"] == 1
     assert report.cameras["driveway"].rows["deliveries"] == 2
+
+
+def test_emptied_day_folders_of_old_frames_go_but_not_todays_or_yesterdays(cam, media_root):
+    from django.utils import timezone
+
+    folder = media_root / "driveway"
+    wall = timezone.now()
+    old = frame(folder, wall - 10 * D)
+    held = frame(folder, wall - 9 * D)
+    SceneChange.objects.create(camera=cam, similarity_score=0.1, file_path=str(held))
+    yesterday = frame(folder, wall - D - dt.timedelta(minutes=1))
+    today_dir = folder / f"{wall:%Y-%m-%d}"
+    today_dir.mkdir()
+    StoragePolicy.objects.create(camera=cam, frames_max_age_hours=1)
+    services.prune_storage(now=wall + 2 * D)
+    assert not old.exists() and not old.parent.exists()
+    assert held.exists() and not yesterday.exists() and yesterday.parent.is_dir() and today_dir.is_dir()
+    upload_dir = folder / "2020-01-01"  # named like a day but emptied of uploads: not ours to remove
+    upload_dir.mkdir()
+    services.prune_storage(now=wall + 2 * D)
+    assert upload_dir.is_dir()
+
+
+def test_usage_after_the_floor_is_measured_again(cam, media_root, settings):
+    settings.NEM_RETENTION_FRAMES_MAX_AGE_HOURS = 0
+    settings.NEM_RETENTION_FRAMES_MAX_COUNT = 0
+    Capacity.capacity = 1000
+    settings.NEM_STORAGE_FLOOR_BYTES = 700
+    folder = media_root / "driveway"
+    for i in range(6):
+        frame(folder, NOW - i * H)
+    services.prune_storage(now=NOW)
+    usage = StorageUsage.objects.get(camera_id="driveway").categories["frames"]
+    assert usage == {"files": 3, "bytes": 300, "oldest": "2026-03-10T10:00:00Z"}
