@@ -71,6 +71,9 @@ class AlertEndpointSerializer(ModelSerializer):
 
     target = serializers.SerializerMethodField()
     min_severity = SeverityField(read_only=True)
+    # Local wall-clock times ("22:00:00"), no offset: OpenAPI's format "time" would demand one.
+    quiet_hours_start = serializers.CharField(read_only=True, allow_null=True)
+    quiet_hours_end = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = AlertEndpoint
@@ -104,7 +107,7 @@ class AlertEndpointWriteSerializer(StrictSerializer):
         default=list,
         max_length=20,
     )
-    camera_ids = serializers.ListField(child=serializers.CharField(max_length=255), default=list, max_length=1000)
+    camera_ids = serializers.ListField(child=serializers.CharField(max_length=255), default=list, max_length=200)
     min_severity = SeverityField(default=10)  # defaults skip to_internal_value: the stored value
     cooldown_seconds = serializers.IntegerField(min_value=0, max_value=7 * 24 * 3600, default=0)
     quiet_hours_start = serializers.TimeField(allow_null=True, default=None)

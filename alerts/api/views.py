@@ -17,6 +17,7 @@ from alerts.delivery import delivery_attempt
 from alerts.filtersets import AlertFilterSet, DeliveryFilterSet
 from alerts.models import Alert, AlertEndpoint, Delivery
 from nem.auth import actor_of
+from nem.parsers import StrictJSONParser
 from nem.schema import problem_responses
 
 ALERT_EXAMPLE = {
@@ -131,6 +132,8 @@ class AlertEndpointViewSet(
 ):
     queryset = AlertEndpoint.objects.order_by("created_at", "id")
     serializer_class = AlertEndpointSerializer
+    # JSON only: lists (kinds, camera_ids) have one obvious encoding, and a form could not send an empty one.
+    parser_classes = [StrictJSONParser]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def retrieve(self, request, *args, **kwargs):
