@@ -513,6 +513,11 @@ AXES_COOLOFF_TIME = env.float("NEM_ADMIN_LOGIN_COOLOFF_MINUTES", default=15.0) /
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "nem.auth.client_ip"  # the same client address the rate limits use
+# The 413 (body too large) and 429 (failed keys) every operation may answer, in the schema.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    *SPECTACULAR_SETTINGS.get("POSTPROCESSING_HOOKS", ["drf_spectacular.hooks.postprocess_schema_enums"]),
+    "nem.schema_limits.document_request_limits",
+]
 # END SECURITY HARDENING (issue 11)
 
 # ALERTS (issue 15)

@@ -33,7 +33,7 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = "faults-key"
+KEY = "faults-key-long-enough-for-the-start-up-check"  # NEM_API_KEYS needs 32+ characters
 CAMERA = "fault_cam"
 
 
@@ -164,7 +164,7 @@ def postgres_restart(w: World) -> tuple[bool, str]:
         if time.monotonic() > deadline:
             return False, "gunicorn did not start"
         time.sleep(0.2)
-    status, _ct, body = w.http(base, "POST", "/api/cameras", {"name": "Restart probe", "folder_path": "/export/foscam/probe"})
+    status, _ct, body = w.http(base, "POST", "/api/cameras", {"name": "Restart probe", "folder_path": "probe"})
     if status not in (201, 409):
         return False, f"could not create the probe camera: {status} {body[:200]!r}"
     samples: list[tuple[float, str, int, str, bytes]] = []
