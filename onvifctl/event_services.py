@@ -59,6 +59,11 @@ def onvif_events_failed(*, camera_id: str, error: str) -> None:
     )
 
 
+def onvif_events_stopped(*, camera_ids: list[str]) -> None:
+    """The event process stopped: these cameras' subscriptions are no longer pulled."""
+    OnvifEventState.all_objects.filter(camera_id__in=camera_ids).update(subscribed=False, updated_at=timezone.now())
+
+
 def onvif_events_record(
     *, camera_id: str, notifications: list[topics.Notification], received_at: dt.datetime | None = None
 ) -> dict[str, int]:

@@ -162,6 +162,11 @@ class EventSubscriptions:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self._tasks:
+                try:  # nobody pulls any more: the subscriptions are left to expire
+                    await self.db(event_services.onvif_events_stopped, camera_ids=list(self._tasks))
+                except Exception:
+                    logger.exception("onvif events: could not record the stop")
             self._tasks.clear()
             await http.aclose()
             await self._loop.run_in_executor(None, self._close_db_connections)

@@ -271,6 +271,7 @@ def test_the_command_runs_for_the_given_time_and_prints_a_summary(device, onvif_
     out = capsys.readouterr().out.strip()
     assert out.startswith("onvif events: 1 subscription(s), 0 renewal(s), ")
     assert state().motion_active and state().messages == 1
+    assert not state().subscribed  # the process stopped: nobody pulls the subscription any more
     call_command("run_onvif_events", seconds=0.1, verbosity=0)
     assert capsys.readouterr().out == ""
 
