@@ -111,6 +111,7 @@ class Frame:
     tile_mean: np.ndarray  # (rows, cols) raw greyscale mean per tile
     tile_detail: np.ndarray  # (rows, cols) fine detail (band-pass energy) of the normalised frame
     tile_bands: np.ndarray  # (levels, rows, cols) band-pass energy per scale, finest first
+    tile_signal: np.ndarray  # the same above the frame's noise floor (``above_noise``)
     tile_clipped: np.ndarray  # (rows, cols) share of pixels at the ends of the range (blown or crushed)
     coarse: np.ndarray  # float32, normalised frame at a quarter of the working size
     _features: tuple | None = field(default=None, repr=False)
@@ -269,19 +270,24 @@ def detail_and_coarse(norm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return detail, coarse
 
 
-FOCUS_LEVELS = 4  # Laplacian pyramid bands at working size: 1-2, 2-4, 4-8 and 8-16 pixel structures
-_FINE, _COARSE = 1, 3
+# Laplacian pyramid bands at working size: 2-4 px (the fine detail the tiles are judged on), 4-8
+# and 8-16 px. The 1-2 px band is left out: in a soft scene it is mostly sensor noise, which the
+# lens does not blur (noise and JPEG would hide a defocus there).
+FOCUS_LEVELS = 3
+_FINE, _COARSE = 0, 2
 NOISE_PERCENTILE = 10
 BLUR_SHAPE = 0.8  # fine detail kept below this share of the coarse detail kept: the shape of a blur
 
 
-def band_energies(norm: np.ndarray, config: DetectorConfig) -> np.ndarray:
-    """Mean |Laplacian pyramid band| per tile at each scale, finest first: the picture's detail at
-    every scale the detector looks at, so loss of focus is judged against what the reference
-    itself had at that scale (a soft scene has little fine detail to lose, but loses it too)."""
-    levels = []
-    current = norm
-    for _ in range(FOCUS_LEVELS):
+def band_energies(tile_detail: np.ndarray, coarse: np.ndarray, config: DetectorConfig) -> np.ndarray:
+    """Mean |Laplacian pyramid band| per tile at each scale, finest first (the fine detail the
+    pyramid of ``detail_and_coarse`` already gave, then the coarser bands of its coarse picture):
+    the picture's detail at every scale the detector looks at, so loss of focus is judged against
+    what the reference itself had at that scale (a soft scene has little fine detail to lose, but
+    loses it too)."""
+    levels = [tile_detail]
+    current = coarse
+    for _ in range(FOCUS_LEVELS - 1):
         down = cv2.pyrDown(current)
         band = cv2.absdiff(current, cv2.pyrUp(down, dstsize=(current.shape[1], current.shape[0])))
         levels.append(_tile_means(band, config))
@@ -289,29 +295,25 @@ def band_energies(norm: np.ndarray, config: DetectorConfig) -> np.ndarray:
     return np.stack(levels)
 
 
+def above_noise(bands: np.ndarray) -> np.ndarray:
+    """Each band's energy per tile without the frame's own noise floor (the band energy of its
+    flattest tiles), so a noisy reference (adopted at dawn) or a noisy frame (night, a cheap
+    sensor) does not pass for detail that was kept or lost."""
+    floors = np.percentile(bands.reshape(bands.shape[0], -1), NOISE_PERCENTILE, axis=1)[:, None, None]
+    return np.sqrt(np.maximum(bands * bands - floors * floors, 0.01 * bands * bands))
+
+
 def focus_ratio(reference: Frame, current: Frame, tiles: np.ndarray) -> float:
     """Median over ``tiles`` of (fine detail kept / coarse detail kept), each kept fraction taken
     against the reference's own detail at that scale; 1.0 without tiles.
 
-    The finest band (1-2 px) is left out: in a soft scene it is mostly sensor noise, which the
-    lens does not blur (noise and JPEG would hide a defocus there). The 2-4 px band over the
-    8-16 px band is the lens's signature: a defocus removes the first and keeps the second, while
-    an exposure change, an infrared switch or a cover change both alike, and a passer-by or rain
-    touches too few tiles to move the median."""
+    The 2-4 px band over the 8-16 px band is the lens's signature: a defocus removes the first
+    and keeps the second, while an exposure change, an infrared switch or a cover change both
+    alike, and a passer-by or rain touches too few tiles to move the median."""
     if not tiles.any():
         return 1.0
-    fine = _signal(current, _FINE)[tiles] / np.maximum(_signal(reference, _FINE)[tiles], 1e-3)
-    coarse = _signal(current, _COARSE)[tiles] / np.maximum(_signal(reference, _COARSE)[tiles], 1e-3)
-    return float(np.median(fine / np.maximum(coarse, 1e-3)))
-
-
-def _signal(frame: Frame, level: int) -> np.ndarray:
-    """A band's energy per tile without the frame's own noise floor (the band energy of its
-    flattest tiles), so a noisy reference (adopted at dawn) or a noisy frame (night, a cheap
-    sensor) does not pass for detail that was kept or lost."""
-    band = frame.tile_bands[level]
-    floor = float(np.percentile(band, NOISE_PERCENTILE))
-    return np.sqrt(np.maximum(band * band - floor * floor, 0.01 * band * band))
+    kept = current.tile_signal[:, tiles] / np.maximum(reference.tile_signal[:, tiles], 1e-3)
+    return float(np.median(kept[_FINE] / np.maximum(kept[_COARSE], 1e-3)))
 
 
 def prepare(image: np.ndarray, *, config: DetectorConfig) -> Frame:
@@ -326,6 +328,8 @@ def prepare(image: np.ndarray, *, config: DetectorConfig) -> Frame:
     tile_sq = _tile_means(g32 * g32, config)
     tile_std = np.sqrt(np.maximum(tile_sq - tile_mean * tile_mean, 0.0))
     detail, coarse = detail_and_coarse(norm)
+    tile_detail = _tile_means(detail, config)
+    bands = band_energies(tile_detail, coarse, config)
     return Frame(
         gray=gray,
         norm=norm,
@@ -334,8 +338,9 @@ def prepare(image: np.ndarray, *, config: DetectorConfig) -> Frame:
         entropy=entropy_of(gray),
         tile_std=tile_std,
         tile_mean=tile_mean,
-        tile_detail=_tile_means(detail, config),
-        tile_bands=band_energies(norm, config),
+        tile_detail=tile_detail,
+        tile_bands=bands,
+        tile_signal=above_noise(bands),
         tile_clipped=_tile_means(((gray >= 250) | (gray <= 5)).astype(np.float32), config),
         coarse=coarse,
     )
@@ -445,13 +450,13 @@ def compare(reference: Frame, current: Frame, *, config: DetectorConfig) -> Comp
     correlation = tile_correlation(reference.coarse, current.coarse, config)
     # Detail above each frame's own noise floor: a reference adopted at dawn (dim, noisy) must not
     # make every clear frame after it look as if it lost detail.
-    ref_signal, cur_signal = _signal(reference, _FINE), _signal(current, _FINE)
+    ref_signal, cur_signal = reference.tile_signal[_FINE], current.tile_signal[_FINE]
     detail_kept = cur_signal / np.maximum(ref_signal, 1e-3)
     moved = informative & (correlation < config.tile_correlation)
     # Lost to the lens, the fine detail goes first: a tile whose coarse detail went down as much
     # (less contrast in the tile: haze, a burnt-in overlay whose fixed contrast the normalisation
     # scales, exposure) did not lose focus. Nor did detail the exposure burnt out.
-    coarse_kept = _signal(current, _COARSE) / np.maximum(_signal(reference, _COARSE), 1e-3)
+    coarse_kept = current.tile_signal[_COARSE] / np.maximum(reference.tile_signal[_COARSE], 1e-3)
     blur_shaped = detail_kept < BLUR_SHAPE * np.maximum(coarse_kept, 1e-3)
     burnt = current.tile_clipped - reference.tile_clipped > 0.1
     lost_detail = informative & (detail_kept < config.detail_loss_ratio) & blur_shaped & ~burnt
