@@ -3,6 +3,13 @@
 from django.db import migrations, models
 
 
+def pauses_become_free_views(apps, schema_editor):
+    # A pause in progress under the old rule ("the first good frame after it is the new reference")
+    # continues as a free view: compared with nothing until it matches a reference or is still.
+    SceneMonitor = apps.get_model("scenechanges", "SceneMonitor")
+    SceneMonitor.objects.filter(rereference_after_pause=True).update(seeking=True, rereference_after_pause=False)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("scenechanges", "0002_source_preset_hold"),
@@ -34,4 +41,5 @@ class Migration(migrations.Migration):
             name="seeking_since",
             field=models.FloatField(blank=True, help_text="Capture time of seeking_frame (epoch).", null=True),
         ),
+        migrations.RunPython(pauses_become_free_views, migrations.RunPython.noop),
     ]
