@@ -191,3 +191,18 @@ def test_default_networks_are_the_private_ranges(settings):
     assert netpolicy.network_allowed(ipaddress.ip_network("192.168.1.0/24"))
     assert not netpolicy.network_allowed(ipaddress.ip_network("8.8.8.0/22"))
     assert not netpolicy.network_allowed(ipaddress.ip_network("192.0.0.0/2"))
+
+
+def test_a_host_name_is_replaced_by_the_address_that_was_checked(settings):
+    """FFmpeg would resolve the name again: a DNS answer changed in between could lead outside."""
+    from cameras.media.streams import _checked_target
+
+    getaddr = __import__("socket").getaddrinfo("localhost", 554)
+    first = getaddr[0][4][0]
+    assert _checked_target("rtsp://localhost:8554/live?ch=1") == (
+        f"rtsp://{first if ':' not in first else f'[{first}]'}:8554/live?ch=1"
+    )
+    assert _checked_target("rtsps://localhost/live") == "rtsps://localhost/live"  # the certificate's name
+    settings.NEM_DEVICE_NETWORKS = LOOPBACK_ONLY_PRIVATE
+    with pytest.raises(netpolicy.DeviceAddressRefused):
+        _checked_target("rtsp://localhost:8554/live")
