@@ -270,3 +270,42 @@ def test_trash_hides_the_cameras_alerts_and_restore_brings_them_back(camera):
     assert Alert.objects.count() == 0 and Alert.all_objects.count() == 1
     camera_restore(camera_id=camera.id, actor="t")
     assert Alert.objects.count() == 1
+
+
+def test_storage_floor_is_one_system_alert_until_restored():
+    from retention.signals import storage_floor_breached, storage_floor_restored
+
+    for _ in range(3):  # sent once per run that ends below the floor
+        storage_floor_breached.send(
+            sender=None, free_bytes=100 * 2**20, total_bytes=2**40, floor_bytes=2**30, freed_bytes=0, at=T0
+        )
+    alert = Alert.objects.get()
+    assert (alert.camera_id, alert.kind, alert.severity_name, alert.version) == (None, "storage", "critical", 1)
+    assert alert.reason == "free space 100 MiB is below the floor of 1024 MiB"
+    storage_floor_restored.send(
+        sender=None, free_bytes=2**31, total_bytes=2**40, floor_bytes=2**30, at=T0 + dt.timedelta(hours=1)
+    )
+    alert.refresh_from_db()
+    assert (alert.state, alert.reason) == ("resolved", "free space back above the floor (2048 MiB)")
+
+
+def test_health_states_open_and_resolve_their_alerts(camera):
+    from alerts.receivers import on_health_changed
+
+    on_health_changed(None, camera_id=camera.id, previous="ok", state="blinded", reasons=["lens covered"], at=T0)
+    on_health_changed(
+        None,
+        camera_id=camera.id,
+        previous="blinded",
+        state="frozen",
+        reasons=["same frame"],
+        at=T0 + dt.timedelta(minutes=5),
+    )
+    on_health_changed(
+        None, camera_id=camera.id, previous="frozen", state="ok", reasons=[], at=T0 + dt.timedelta(minutes=9)
+    )
+    rows = list(Alert.objects.order_by("id").values_list("kind", "state", "severity", "reason"))
+    assert rows == [
+        ("blinded", "resolved", 30, "now frozen"),
+        ("frozen", "resolved", 20, "now ok"),
+    ]
