@@ -22,6 +22,8 @@ NEM_DEVICE_NETWORKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/
 # The contract's media root: camera folders must lie inside it (cameras.folders), and the API tests
 # use the contract's paths. Tests that touch the disk point it at a temporary folder (media_root).
 NEM_MEDIA_ROOT = "/export/foscam"
+# Device host names other than localhost do not resolve: a DNS query would leave the machine.
+NEM_DEVICE_DNS = False
 
 if not REDIS_URL:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nem-tests"}
