@@ -452,3 +452,41 @@ def test_a_device_without_renew_gets_a_new_subscription_before_expiry_and_loses_
     assert OnvifUnknownEvent.objects.get().count >= 40
     assert not device.calls_of("Unsubscribe")
     assert state().consecutive_failures == 0
+
+
+def test_a_continuous_move_compares_against_nothing_until_the_view_settles(
+    api_client, device, scene, settings, django_capture_on_commit_callbacks
+):
+    settings.NEM_PTZ_STATUS_POLL_SECONDS = 0.01
+    settings.NEM_SCENE_FREE_VIEW_QUIET_SECONDS = 2
+    camera = _camera()
+
+    def pan():
+        response = api_client.post(
+            f"/api/cameras/{camera.id}/onvif/ptz", {"command": "pan", "value": 0.5, "speed": 1}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        assert device.position == "free"
+        SceneMonitor.all_objects.filter(camera=camera).update(paused_until=timezone.now())  # the move ended
+        scene.clock = max(scene.clock, timezone.now().timestamp())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post(f"/api/cameras/{camera.id}/onvif/presets/preset_1")
+    scene.clock = max(scene.clock, timezone.now().timestamp())
+    assert compare(camera, scene.write(f.view())) == "reference_created"
+
+    pan()
+    monitor = SceneMonitor.all_objects.get(camera=camera)
+    assert monitor.seeking is True
+    # Back on the preset's view: recognised at once, no change.
+    assert compare(camera, scene.write(f.view())) == "unchanged"
+    assert SceneMonitor.all_objects.get(camera=camera).preset_token == "preset_1"
+
+    pan()
+    new_view = f.view(dx=0.3)
+    # Frames are one second apart: the first of the still run, one more, then 2 s of stillness.
+    assert [compare(camera, scene.write(new_view)) for _ in range(3)] == ["seeking", "seeking", "reference_created"]
+    current = SceneReference.objects.filter(retired_at__isnull=True).order_by("preset_token")
+    assert [(r.preset_token, r.reason) for r in current] == [("", "view_moved"), ("preset_1", "first_frame")]
+    assert compare(camera, scene.write(new_view)) == "unchanged"
+    assert SceneChange.objects.count() == 0
