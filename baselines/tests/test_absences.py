@@ -246,3 +246,26 @@ def test_a_late_batch_outside_an_absence_or_of_another_camera_withdraws_nothing(
     assert callbacks == []
     assert recorded == []
     assert Anomaly.objects.get().pk == absence.pk
+
+
+def test_a_dead_camera_is_one_absence_that_grows_hour_by_hour(defaults, old_camera, recorded):
+    """One detection an hour on Mondays and Tuesdays for eight weeks, then nothing from Monday 00:00:
+    the seventh empty hour makes it rare (1 - e^-7 > Phi(3)); from then on the same row spans the
+    whole silence, with one signal."""
+    monday = MONDAY_9.replace(hour=0)
+    for hour in range(48):
+        _history(old_camera, monday + hour * H, [1] * 8)
+    rows = []
+    for hour in range(1, 31):
+        now = monday + hour * H
+        baseline_recompute(camera_id=old_camera.pk, now=now + M)
+        anomaly_detect(camera_id=old_camera.pk, now=now + 5 * M)
+        rows.append(list(Anomaly.objects.values_list("hour_start", "hours", "expected_count")))
+    assert rows[5] == []
+    assert rows[6] == [(monday, 7, pytest.approx(7.0))]
+    assert rows[29] == [(monday, 30, pytest.approx(30.0))]
+    assert (
+        Anomaly.objects.get().reason
+        == "no detections from Mon 00:00 to Tue 06:00 (30 hours) when about 30.0 are expected"
+    )
+    assert [name for name, *_ in recorded] == ["recorded"]
