@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from cameras import services
+from cameras import netpolicy, services
 from cameras.admin_panels import camera_list_columns, camera_panels
 from cameras.api.serializers import (
     split_rtsp_url,
@@ -127,6 +127,21 @@ class CameraAdminForm(forms.ModelForm):
         camera.id = self.cleaned_data["id"]
         if self.cleaned_data.get("rtsp_password"):
             camera.rtsp_password = self.cleaned_data["rtsp_password"]
+        # Credentials belong to a host, as in the API: a device URL moved to another scheme, host or
+        # port without a new password drops the stored ones (CameraAdmin.save_model audits it).
+        self.credentials_cleared = []
+        moved = [
+            field
+            for field in ("rtsp_url", "onvif_url")
+            if not self.instance._state.adding
+            and field in self.changed_data
+            and netpolicy.origin(self.cleaned_data.get(field)) != netpolicy.origin(self.initial.get(field))
+        ]
+        if moved and not self.cleaned_data.get("rtsp_password") and (camera.rtsp_password or camera.rtsp_username):
+            camera.rtsp_password = None
+            if "rtsp_username" not in self.changed_data:
+                camera.rtsp_username = None
+            self.credentials_cleared = moved
         if commit:
             camera.save()
         return camera
@@ -171,6 +186,23 @@ class CameraAdmin(admin.ModelAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             camera_list_invalidate()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        moved = getattr(form, "credentials_cleared", [])
+        if moved:
+            CameraAuditRecord.objects.create(
+                camera_id=obj.pk,
+                camera_name=obj.name,
+                action=CameraAuditRecord.Action.CREDENTIALS_CLEARED,
+                actor=_actor(request),
+                details={"cleared": ["rtsp_username", "rtsp_password"], "moved": moved},
+            )
+            self.message_user(
+                request,
+                f"{', '.join(moved)} moved to another host: the stored RTSP username and password were cleared.",
+                messages.WARNING,
+            )
 
     def delete_model(self, request, obj):
         services.camera_soft_delete(camera_id=obj.pk, actor=_actor(request))

@@ -206,3 +206,45 @@ def test_a_host_name_is_replaced_by_the_address_that_was_checked(settings):
     settings.NEM_DEVICE_NETWORKS = LOOPBACK_ONLY_PRIVATE
     with pytest.raises(netpolicy.DeviceAddressRefused):
         _checked_target("rtsp://localhost:8554/live")
+
+
+@pytest.mark.django_db
+def test_the_admin_clears_credentials_when_the_rtsp_host_moves_too(staff_user, media_root):
+    from django.test import Client
+
+    from cameras.tests.factories import CameraFactory
+
+    camera = CameraFactory(
+        id="drive",
+        name="Drive",
+        folder_path=str(media_root / "drive"),
+        ingestion_mode="rtsp",
+        rtsp_url="rtsp://192.168.1.20:554/live",
+        rtsp_username=USER,
+    )
+    camera.rtsp_password = PASSWORD
+    camera.save()
+    client = Client()
+    client.force_login(staff_user)
+    form = {
+        "name": "Drive",
+        "folder_path": str(media_root / "drive"),
+        "status": "online",
+        "ingestion_mode": "rtsp",
+        "rtsp_url": "rtsp://192.168.1.99:554/live",
+        "rtsp_username": USER,
+        "rtsp_password": "",
+        "stream_profile": "",
+        "motion_sensitivity": "0.5",
+        "onvif_url": "",
+        "timezone": "UTC",
+    }
+    response = client.post("/admin/cameras/camera/drive/change/", form, follow=True)
+
+    assert response.status_code == 200
+    assert "the stored RTSP username and password were cleared" in response.content.decode()
+    camera.refresh_from_db()
+    assert camera.rtsp_url == "rtsp://192.168.1.99:554/live"
+    assert camera.rtsp_password is None and camera.rtsp_username is None
+    record = CameraAuditRecord.objects.get(action="creds_cleared")
+    assert (record.actor, record.details["moved"]) == ("user:admin", ["rtsp_url"])
