@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -24,7 +23,6 @@ from cameras.api.serializers import (
     validate_onvif_url,
     validate_timezone,
 )
-from cameras.cache import camera_list_invalidate
 from cameras.folders import camera_folder_validate
 from cameras.models import RESERVED_CAMERA_IDS, Camera, CameraAuditRecord, TrashedCamera, normalize_camera_id
 
@@ -68,7 +66,9 @@ class CameraAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance._state.adding:
+        # A new camera has no id yet (the form or the folder name gives it one).
+        self.adding = not self.instance.pk
+        if self.adding:
             self.fields["id"].required = False
             self.fields["id"].help_text = "Leave empty to derive it from the folder name."
         else:
@@ -89,7 +89,7 @@ class CameraAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance._state.adding and "name" in cleaned and "folder_path" in cleaned:
+        if self.adding and "name" in cleaned and "folder_path" in cleaned:
             camera_id = cleaned.get("id") or services.camera_derive_id(
                 folder_path=cleaned["folder_path"], name=cleaned["name"]
             )
@@ -101,7 +101,7 @@ class CameraAdminForm(forms.ModelForm):
             try:
                 camera_folder_validate(
                     folder_path=cleaned["folder_path"],
-                    camera_id=None if self.instance._state.adding else self.instance.pk,
+                    camera_id=None if self.adding else self.instance.pk,
                 )
             except DRFValidationError as exc:
                 self.add_error("folder_path", [str(e) for e in exc.detail["folder_path"]])
@@ -181,11 +181,6 @@ class CameraAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # Django's would hard-delete; ours moves to the trash
         return actions
-
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            camera_list_invalidate()
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from cameras.cache import camera_list_changed
 from nem.crypto import decrypt_secret, encrypt_secret
 from nem.softdelete import SoftDeleteModel, SoftDeleteQuerySet
 
@@ -55,6 +56,39 @@ class StreamProfile(models.TextChoices):
 
 
 class CameraQuerySet(SoftDeleteQuerySet):
+    """Every bulk write of cameras invalidates the camera list (``cameras.cache``), so no write
+    path (a service, the admin, a job, a shell) can serve a stale list by forgetting to."""
+
+    def update(self, **kwargs) -> int:
+        rows = super().update(**kwargs)
+        if rows:
+            camera_list_changed()
+        return rows
+
+    update.alters_data = True
+
+    def delete(self):
+        result = super().delete()
+        camera_list_changed()
+        return result
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, *args, **kwargs):
+        created = super().bulk_create(*args, **kwargs)
+        camera_list_changed()
+        return created
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, *args, **kwargs):
+        rows = super().bulk_update(*args, **kwargs)
+        camera_list_changed()
+        return rows
+
+    bulk_update.alters_data = True
+
     def for_api(self) -> CameraQuerySet:
         # created_at, id: a stable total order for limit/offset and cursor pages.
         return self.order_by("created_at", "id")
@@ -108,6 +142,15 @@ class Camera(SoftDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id})"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        camera_list_changed()  # the row-by-row writes; CameraQuerySet covers the bulk ones
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        camera_list_changed()
+        return result
 
     @property
     def rtsp_password(self) -> str | None:

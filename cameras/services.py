@@ -12,7 +12,6 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from cameras import netpolicy
-from cameras.cache import camera_list_invalidate
 from cameras.cascade import camera_children
 from cameras.folders import camera_folder_validate
 from cameras.models import (
@@ -110,7 +109,6 @@ def camera_create(*, data: dict) -> Camera:
     try:
         with transaction.atomic():
             camera.save(force_insert=True)
-            camera_list_invalidate()
     except IntegrityError:
         _raise_on_conflict(camera_id=camera_id, name=data["name"], folder_path=data["folder_path"], exclude=None)
         raise
@@ -125,8 +123,9 @@ def camera_status_set(
     had ``previous`` (a concurrent writer won) or is trashed.
 
     The UPDATE is conditional on the old value, and ``camera_status_changed`` is sent inside the
-    same transaction, so a receiver's writes commit or roll back with the change. ``invalidate``
-    False leaves the camera list to the caller (a batch invalidates once)."""
+    same transaction, so a receiver's writes commit or roll back with the change. The camera list
+    is invalidated by the model's write (``cameras.cache``); ``invalidate`` is accepted for
+    existing callers and has no effect (a job batches with ``camera_list_batch``)."""
     if status == previous:
         return False
     with transaction.atomic():
@@ -135,8 +134,6 @@ def camera_status_set(
         camera_status_changed.send(
             sender=Camera, camera_id=camera_id, previous=previous, current=status, at=at, detail=detail
         )
-        if invalidate:
-            camera_list_invalidate()
     logger.info("camera status camera=%s %s -> %s (%s)", camera_id, previous, status, detail)
     return True
 
@@ -196,7 +193,6 @@ def camera_update(*, camera_id: str, data: dict, actor: str = "unknown") -> Came
                         sender=Camera, camera_id=camera.id, previous=previous_status, current=camera.status,
                         at=timezone.now(), detail="set through the API",
                     )
-                camera_list_invalidate()
     except IntegrityError:
         _raise_on_conflict(
             camera_id=None, name=data.get("name"), folder_path=data.get("folder_path"), exclude=camera_id
@@ -234,7 +230,6 @@ def camera_soft_delete(*, camera_id: str, actor: str) -> CascadeResult:
         camera_id=camera.id, camera_name=camera.name, action=CameraAuditRecord.Action.DELETE, actor=actor,
         at=now, details={"batch": str(batch), "children": counts},
     )
-    camera_list_invalidate()
     logger.info("camera trashed id=%s by=%s children=%s", camera.id, actor, counts)
     return CascadeResult(camera_id=camera.id, counts=counts)
 
@@ -255,7 +250,6 @@ def camera_restore(*, camera_id: str, actor: str) -> Camera:
         camera_id=camera.id, camera_name=camera.name, action=CameraAuditRecord.Action.RESTORE, actor=actor,
         details={"batch": str(batch) if batch else None, "children": counts},
     )
-    camera_list_invalidate()
     camera.refresh_from_db()
     logger.info("camera restored id=%s by=%s children=%s", camera.id, actor, counts)
     return camera

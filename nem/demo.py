@@ -8,7 +8,6 @@ from pathlib import Path
 from django.conf import settings
 
 from baselines.demo import baselines_demo_seed
-from cameras.cache import camera_list_invalidate
 from cameras.media.demo import demo_media_write
 from cameras.models import Camera
 from scenechanges.demo import scenechanges_demo_seed
@@ -37,5 +36,4 @@ def demo_seed() -> list[str]:
         baselines_demo_seed(camera_ids=created)
         if "backyard" in created:
             scenechanges_demo_seed(camera_id="backyard", folder=root / "backyard")
-        camera_list_invalidate()
     return created

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import socket
 import time
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 from django.utils.module_loading import import_string
-from django_ratelimit import core as rl
 from django_ratelimit.core import get_usage
-from django_redis.client import DefaultClient
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -36,7 +28,6 @@ from nem.schema import problem_responses
 
 MEDIA_RATE_GROUP = "cameras.media"  # one budget per client IP for every media-tier endpoint
 ONE_WRITE_BYTES = 4 * 1024 * 1024  # larger files stream (sendfile where the server has it)
-_REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, ResponseError, socket.timeout)  # as django-redis
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):
@@ -52,59 +43,19 @@ class FirstRendererNegotiation(BaseContentNegotiation):
 
 def media_rate_limited(request):
     """The 429 problem (with Retry-After until the window ends) if this client IP spent its
-    ``NEM_RATE_LIMIT_MEDIA`` budget; None otherwise. Counts this request."""
-    usage = media_rate_usage(request)
+    ``NEM_RATE_LIMIT_MEDIA`` budget; None otherwise. Counts this request.
+
+    django-ratelimit's public ``get_usage``, on the ``RATELIMIT_USE_CACHE`` cache. With Redis
+    down, django-redis's IGNORE_EXCEPTIONS makes the count fail, and ``RATELIMIT_FAIL_OPEN``
+    lets the request through."""
+    usage = get_usage(
+        request, group=MEDIA_RATE_GROUP, key="ip", rate=settings.NEM_RATE_LIMIT_MEDIA, increment=True
+    )
     if usage is None or not usage["should_limit"]:
         return None
-    request.ratelimit_retry_after = max(1, usage["time_left"])
+    # The window's last second still counts against it: the next one opens a second later.
+    request.ratelimit_retry_after = max(1, usage["time_left"] + 1)
     return import_string(settings.RATELIMIT_VIEW)(request)
-
-
-# django-ratelimit counts with cache.add, then cache.incr once the key exists: two Redis round
-# trips per request, each costing as much as the database lookup. This script does the same in
-# one: the first request of a window creates the key with django-ratelimit's TTL (period + its
-# fudge), the others increment it, atomically.
-_COUNT_SCRIPT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return count
-"""
-_COUNT_SHA = hashlib.sha1(_COUNT_SCRIPT.encode()).hexdigest()  # noqa: S324 - how Redis names scripts
-
-
-def media_rate_usage(request) -> dict | None:
-    """What ``django_ratelimit.core.get_usage(request, group=MEDIA_RATE_GROUP, key="ip",
-    rate=NEM_RATE_LIMIT_MEDIA, increment=True)`` returns, counted on the same cache key with the
-    same TTL, window, fail-open rule and result, in one round trip when the ratelimit cache is
-    django-redis (django-ratelimit itself counts on any other cache)."""
-    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
-    rate = settings.NEM_RATE_LIMIT_MEDIA
-    if type(getattr(cache, "client", None)) is not DefaultClient or not getattr(settings, "RATELIMIT_ENABLE", True):
-        return get_usage(request, group=MEDIA_RATE_GROUP, key="ip", rate=rate, increment=True)
-    limit, period = rl._split_rate(rate)
-    value = rl._SIMPLE_KEYS["ip"](request)
-    window = rl._get_window(value, period)
-    key = cache.client.make_key(rl._make_cache_key(MEDIA_RATE_GROUP, window, rate, value, rl.ALL))
-    ttl_ms = (period + rl.EXPIRATION_FUDGE) * 1000
-    try:
-        client = cache.client.get_client(write=True)
-        try:
-            count = client.evalsha(_COUNT_SHA, 1, key, ttl_ms)
-        except NoScriptError:  # a restarted or flushed Redis: send the script itself
-            count = client.eval(_COUNT_SCRIPT, 1, key, ttl_ms)
-    except _REDIS_ERRORS:
-        # What django-redis does with a Redis error: raise it, or (IGNORE_EXCEPTIONS) log it and
-        # answer as a failed cache.
-        if not cache._ignore_exceptions:
-            raise
-        if cache._log_ignored_exceptions:
-            cache.logger.exception("Exception ignored")
-        count = None
-    if count is None:  # the cache failed: as django-ratelimit answers then
-        if getattr(settings, "RATELIMIT_FAIL_OPEN", False):
-            return None
-        return {"count": 0, "limit": 0, "should_limit": True, "time_left": -1}
-    return {"count": count, "limit": limit, "should_limit": count > limit, "time_left": window - int(time.time())}
 
 
 class CameraSnapshotView(APIView):
@@ -161,7 +112,7 @@ class CameraSnapshotView(APIView):
         tags=["media"],
     )
     def get(self, request, camera_id: str):
-        limited = media_rate_limited(request._request)
+        limited = media_rate_limited(request)
         if limited is not None:
             return limited
         max_age = parse_int_param(request, "max_age", None, 0, None)
@@ -173,7 +124,7 @@ class CameraSnapshotView(APIView):
                     f"The newest snapshot was captured {int(age)} s ago ({_captured_at(snap)}), "
                     f"older than max_age={max_age}"
                 )
-        conditional = get_conditional_response(request._request, etag=snap.etag, last_modified=int(snap.mtime))
+        conditional = get_conditional_response(request, etag=snap.etag, last_modified=int(snap.mtime))
         if isinstance(conditional, HttpResponseNotModified):
             return _with_validators(conditional, snap)
         snap, fh = snapshot_open(camera_id=camera_id, snap=snap)

@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cameras.cache import camera_list_invalidate
+from cameras.cache import camera_list_batch
 from cameras.folders import camera_folder_usable, camera_folders
 from cameras.media.paths import IMAGE, OUTSIDE_ROOT, VIDEO, folder_check, inside, media_kind
 from cameras.media.status import camera_status_check
@@ -434,8 +434,13 @@ def media_scan_camera(
 
 
 def media_scan(*, camera_ids: list[str] | None = None, now: dt.datetime | None = None) -> ScanReport:
-    """Scan every live ftp camera (or the given ones), then re-evaluate their status and
-    invalidate the camera list once if any ``status`` or ``last_seen_at`` changed."""
+    """Scan every live ftp camera (or the given ones), then re-evaluate their status; the camera
+    list is invalidated once, at the end, if any ``status`` or ``last_seen_at`` changed."""
+    with camera_list_batch():
+        return _media_scan(camera_ids=camera_ids, now=now)
+
+
+def _media_scan(*, camera_ids: list[str] | None, now: dt.datetime | None) -> ScanReport:
     now = now or timezone.now()
     cameras = Camera.objects.filter(ingestion_mode=IngestionMode.FTP).order_by("id")
     if camera_ids is not None:
@@ -451,8 +456,6 @@ def media_scan(*, camera_ids: list[str] | None = None, now: dt.datetime | None =
     scanned = [r.camera_id for r in results]
     status = camera_status_check(camera_ids=scanned, now=now, invalidate=False) if scanned else None
     changes = status.changes if status else {}
-    if changes or any(r.last_seen_changed for r in results):
-        camera_list_invalidate()
     report = ScanReport(cameras=results, status_changes=changes)
     logger.info(
         "media scan cameras=%d new_images=%d new_videos=%d errors=%d status_changes=%d",

@@ -11,22 +11,18 @@ folders, so the scanner never mistakes a cached frame for an upload.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import os
 import re
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, ProgrammingError, connection
-from psycopg import errors as psycopg_errors
 from rest_framework.exceptions import NotFound
 
 from cameras.media.frames import video_frame_extract
@@ -40,7 +36,7 @@ from cameras.media.paths import (
     open_confined,
 )
 from cameras.media.scanner import media_scan_camera
-from cameras.models import Camera, IngestionRecord
+from cameras.models import Camera
 from cameras.services import camera_get_live, camera_not_found
 
 logger = logging.getLogger(__name__)
@@ -183,89 +179,19 @@ def _prune(cache_dir: Path, *, keep: Path) -> None:
 
 def snapshot_lookup(*, camera_id: str) -> tuple[str, str | None, list, list] | None:
     """(folder_path, record folder, recent images, recent videos) of a live camera in one query,
-    or None if there is no live camera with that id: what ``snapshot_resolve`` starts from.
-
-    Raw SQL because this is the whole per-request cost of the endpoint: the ORM spends ~10x the
-    query's own time building a two-table values query (measured: 0.8 ms against 0.06 ms)."""
-    row = _state_row(camera_id) if connection.vendor == "postgresql" else _state_fetch(camera_id)
-    if row is None:
-        return None
-    _sql, fields = _state_sql()
-    folder_path, record_folder, images, videos = row
-    images = fields["recent_images"].from_db_value(images, None, connection) if images is not None else []
-    videos = fields["recent_videos"].from_db_value(videos, None, connection) if videos is not None else []
-    return folder_path, record_folder, images, videos
-
-
-def _state_fetch(camera_id: str):
-    sql, _fields = _state_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [camera_id])
-        return cursor.fetchone()
-
-
-# PostgreSQL: the statement is prepared once per connection (planning the join costs ~0.1 ms,
-# more than running it), and the query is its own connection health check.
-_PREPARED_NAME = "nem_snapshot_state"
-_prepared_on: weakref.WeakSet = weakref.WeakSet()  # the psycopg connections that have it
-
-
-def _state_row(camera_id: str):
-    """With CONN_HEALTH_CHECKS, Django would spend a ``SELECT 1`` round trip per request on a
-    kept connection before the first query. For this one read-only statement outside a
-    transaction, running it is the check: if it fails because the connection is dead (a
-    PostgreSQL restart), the connection is closed and the statement runs once more on a new one,
-    which is exactly what the health check would have done first."""
-    checking = (
-        connection.connection is not None
-        and connection.health_check_enabled
-        and not connection.health_check_done
-        and not connection.in_atomic_block
+    or None if there is no live camera with that id: what ``snapshot_resolve`` starts from."""
+    row = (
+        Camera.objects.filter(pk=camera_id)
+        .values_list(
+            "folder_path",
+            "ingestion_record__folder",
+            "ingestion_record__recent_images",
+            "ingestion_record__recent_videos",
+        )[:1]
     )
-    if checking:
-        connection.health_check_done = True
-    try:
-        return _state_execute(camera_id)
-    except (OperationalError, InterfaceError):
-        if not checking or connection.is_usable():
-            raise
-        logger.info("database connection found dead by the snapshot query; reconnecting")
-        connection.close()
-    return _state_execute(camera_id)
-
-
-def _state_execute(camera_id: str):
-    with connection.cursor() as cursor:  # opens a connection if there is none
-        raw = connection.connection
-        if raw not in _prepared_on:
-            sql, _fields = _state_sql()
-            cursor.execute(f"PREPARE {_PREPARED_NAME} (text) AS {sql.replace('%s', '$1')}")
-            _prepared_on.add(raw)
-        try:
-            cursor.execute(f"EXECUTE {_PREPARED_NAME} (%s)", [camera_id])
-        except ProgrammingError as exc:
-            # Dropped behind our back (DISCARD ALL by a pooler): prepare again, unless this is
-            # inside a transaction, which the failed statement has aborted.
-            if not isinstance(exc.__cause__, psycopg_errors.InvalidSqlStatementName) or connection.in_atomic_block:
-                raise
-            _prepared_on.discard(raw)
-            return _state_execute(camera_id)
-        return cursor.fetchone()
-
-
-@functools.cache
-def _state_sql() -> tuple[str, dict]:
-    q = connection.ops.quote_name
-    cam, rec = Camera._meta, IngestionRecord._meta
-    fields = {name: rec.get_field(name) for name in ("folder", "recent_images", "recent_videos")}
-    sql = (
-        f"SELECT c.{q(cam.get_field('folder_path').column)}, r.{q(fields['folder'].column)}, "
-        f"r.{q(fields['recent_images'].column)}, r.{q(fields['recent_videos'].column)} "
-        f"FROM {q(cam.db_table)} c LEFT JOIN {q(rec.db_table)} r "
-        f"ON r.{q(rec.get_field('camera').column)} = c.{q(cam.pk.column)} "
-        f"WHERE c.{q(cam.pk.column)} = %s AND c.{q(cam.get_field('deleted_at').column)} IS NULL"
-    )
-    return sql, fields
+    for folder_path, record_folder, images, videos in row:
+        return folder_path, record_folder, images or [], videos or []
+    return None
 
 
 def snapshot_resolve(*, camera_id: str, state=_LOOKUP) -> Snapshot:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from cameras.cache import camera_list_invalidate
+from cameras.cache import camera_list_batch
 from cameras.media.paths import MISSING, folder_check
 from cameras.models import Camera, CameraStatus, IngestionMode, IngestionRecord
 from cameras.services import camera_status_set
@@ -80,10 +80,16 @@ def camera_status_check(
     *, camera_ids: list[str] | None = None, now: dt.datetime | None = None, invalidate: bool = True
 ) -> StatusReport:
     """Re-evaluate the status of every live camera (or the given ones) and store the changes,
-    through the registered evaluator if an app registered one."""
+    through the registered evaluator if an app registered one. The camera list is invalidated
+    once, at the end; ``invalidate`` is accepted for existing callers and has no effect."""
     now = now or timezone.now()
-    if _evaluator is not None:
-        return _evaluator(camera_ids=camera_ids, now=now, invalidate=invalidate)
+    with camera_list_batch():
+        if _evaluator is not None:  # the batch invalidates for it
+            return _evaluator(camera_ids=camera_ids, now=now, invalidate=False)
+        return _status_check(camera_ids=camera_ids, now=now)
+
+
+def _status_check(*, camera_ids: list[str] | None, now: dt.datetime) -> StatusReport:
     cameras = Camera.objects.select_related("ingestion_record").order_by("id")
     if camera_ids is not None:
         cameras = cameras.filter(pk__in=camera_ids)
@@ -101,6 +107,4 @@ def camera_status_check(
             camera_id=camera.pk, previous=camera.status, status=new, at=now, detail=reason, invalidate=False
         ):
             report.changes[camera.pk] = (camera.status, new)
-    if report.changes and invalidate:
-        camera_list_invalidate()
     return report

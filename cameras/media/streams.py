@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cameras import netpolicy
-from cameras.cache import camera_list_invalidate
+from cameras.cache import camera_list_batch
 from cameras.media.paths import MISSING, OUTSIDE_ROOT, atomic_write, folder_check, grabbed_frame_rel
 from cameras.media.paths import is_grabbed_frame as is_grabbed_frame_rel
 from cameras.media.scanner import (
@@ -208,8 +208,13 @@ def stream_grab_frames(*, camera_ids: list[str] | None = None, now: dt.datetime 
     2. Read the streams in parallel threads (I/O bound; ``NEM_STREAM_GRAB_CONCURRENCY``).
     3. In this thread: store each JPEG atomically, update the record and ``last_seen_at``, send
        ``frame_arrived`` after commit; record failures for the status.
-    4. Re-evaluate the status of these cameras, then invalidate the camera list once.
+    4. Re-evaluate the status of these cameras. The camera list is invalidated once, at the end.
     """
+    with camera_list_batch():
+        return _grab_frames(camera_ids=camera_ids, now=now)
+
+
+def _grab_frames(*, camera_ids: list[str] | None, now: dt.datetime | None) -> GrabReport:
     now = now or timezone.now()
     cameras = Camera.objects.streaming().order_by("id")
     if camera_ids is not None:
@@ -227,14 +232,13 @@ def stream_grab_frames(*, camera_ids: list[str] | None = None, now: dt.datetime 
     if jobs:
         with ThreadPoolExecutor(max_workers=min(len(jobs), settings.NEM_STREAM_GRAB_CONCURRENCY)) as pool:
             results = list(pool.map(lambda j: stream_read_frame(j, timeout_ms=timeout_ms), jobs))
-    moved = False
     for job, result in zip(jobs, results, strict=True):
         try:
             if result.jpeg is None:
                 report.failed[job.camera_id] = result.error
                 continue
             rel, st = _store(job, result.jpeg, now)
-            moved = _record_frame(job, rel, st, now) or moved
+            _record_frame(job, rel, st, now)
             report.grabbed.append(job.camera_id)
         except OSError as exc:
             report.failed[job.camera_id] = f"cannot store the frame: {exc.strerror}"
@@ -248,6 +252,4 @@ def stream_grab_frames(*, camera_ids: list[str] | None = None, now: dt.datetime 
         logger.info("frame grabbed camera=%s", camera_id)
     if touched:
         report.status_changes = camera_status_check(camera_ids=touched, now=now, invalidate=False).changes
-    if moved or report.status_changes:
-        camera_list_invalidate()
     return report

@@ -7,10 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
-from cameras.cache import GENERATION_KEY
+from cameras.cache import invalidate_now, list_generation
 from cameras.media.demo import demo_jpeg, demo_video_write
 from cameras.media.scanner import media_scan, media_scan_camera
 from cameras.models import Camera, CameraStatus, IngestionRecord
@@ -271,11 +270,11 @@ def test_one_scan_invalidates_the_camera_list_once_for_all_changes(folder, media
         CameraFactory(id=name, folder_path=str(media_root / name), last_seen_at=None)
     before = api_client.get("/api/cameras").json()
     assert [c["last_seen_at"] for c in before["items"]] == [None, None, None]
-    generation = cache.get(GENERATION_KEY)
+    generation = list_generation()
 
     scan()
 
-    assert cache.get(GENERATION_KEY) == generation + 1
+    assert list_generation() == generation + 1
     after = api_client.get("/api/cameras").json()
     assert [c["last_seen_at"] for c in after["items"]] == ["2026-11-20T11:59:00Z"] * 3
 
@@ -284,10 +283,10 @@ def test_one_scan_invalidates_the_camera_list_once_for_all_changes(folder, media
 def test_a_scan_that_changes_nothing_keeps_the_list_cache(cam, folder):
     jpeg(folder / "x.jpg", NOW - dt.timedelta(minutes=1))
     scan()
-    cache.get(GENERATION_KEY) or cache.set(GENERATION_KEY, 1, None)
-    generation = cache.get(GENERATION_KEY)
+    list_generation() or invalidate_now()
+    generation = list_generation()
     scan(now=NOW + dt.timedelta(seconds=30))
-    assert cache.get(GENERATION_KEY) == generation
+    assert list_generation() == generation
 
 
 @pytest.mark.django_db

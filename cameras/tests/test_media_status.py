@@ -6,9 +6,8 @@ import datetime as dt
 import os
 
 import pytest
-from django.core.cache import cache
 
-from cameras.cache import GENERATION_KEY
+from cameras.cache import invalidate_now, list_generation
 from cameras.media.demo import demo_jpeg
 from cameras.media.scanner import media_scan
 from cameras.media.status import camera_status_check
@@ -30,9 +29,9 @@ def status_of(camera_id="front_door"):
 
 
 def generation():
-    if cache.get(GENERATION_KEY) is None:
-        cache.set(GENERATION_KEY, 1, None)
-    return cache.get(GENERATION_KEY)
+    if list_generation() is None:
+        invalidate_now()  # starts one
+    return list_generation()
 
 
 @pytest.fixture

@@ -120,14 +120,14 @@ class DiscoverView(APIView):
     )
     def post(self, request):
         if is_ratelimited(
-            request=request._request,
+            request=request,
             group="onvifctl.discover",
             key="ip",
             rate=settings.NEM_RATE_LIMIT_DISCOVERY,
             method="POST",
             increment=True,
         ):
-            return import_string(settings.RATELIMIT_VIEW)(request._request)
+            return import_string(settings.RATELIMIT_VIEW)(request)
         body = DiscoverRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
