@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from contextlib import contextmanager
 
 
@@ -90,3 +91,52 @@ def recording_rtsp_listener():
         yield listener
     finally:
         listener.close()
+
+
+class DrippingRtspListener:
+    """Accepts one RTSP connection and answers its first request one byte every ``drip_seconds``:
+    each read gets a byte well within any per-read timeout. Records whether the client hung up
+    before the answer was complete."""
+
+    def __init__(self, *, drip_seconds: float = 0.2, answer_bytes: int = 200):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.drip_seconds = drip_seconds
+        self.answer = (b"RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: drip\r\nX-Pad: " + b"x" * answer_bytes)[:answer_bytes]
+        self.hung_up_early = threading.Event()
+        self.finished = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"rtsp://127.0.0.1:{self.port}/stream"
+
+    def _serve(self):
+        self.sock.settimeout(10)
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            self.finished.set()
+            return
+        try:
+            conn.settimeout(5)
+            conn.recv(4096)
+            for byte in self.answer:
+                if self._stop.is_set():
+                    return
+                conn.sendall(bytes([byte]))
+                time.sleep(self.drip_seconds)
+        except OSError:
+            self.hung_up_early.set()
+        finally:
+            conn.close()
+            self.finished.set()
+
+    def close(self):
+        self._stop.set()
+        self.sock.close()
+        self._thread.join(timeout=2)

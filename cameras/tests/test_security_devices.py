@@ -248,3 +248,22 @@ def test_the_admin_clears_credentials_when_the_rtsp_host_moves_too(staff_user, m
     assert camera.rtsp_password is None and camera.rtsp_username is None
     record = CameraAuditRecord.objects.get(action="creds_cleared")
     assert (record.actor, record.details["moved"]) == ("user:admin", ["rtsp_url"])
+
+
+@pytest.mark.django_db
+def test_a_dripping_rtsp_server_is_abandoned_at_the_stream_timeout(media_root, settings):
+    """Every byte arrives within any per-read timeout; the whole answer would take 40 s. The grab
+    gives up at its open bound and hangs up mid-drip."""
+    from cameras.tests.factories import CameraFactory
+    from cameras.tests.hostile_peers import DrippingRtspListener
+
+    settings.NEM_STREAM_TIMEOUT_SECONDS = 1
+    peer = DrippingRtspListener(drip_seconds=0.2, answer_bytes=200)
+    try:
+        CameraFactory(id="drip", folder_path=str(media_root / "drip"), ingestion_mode="rtsp", rtsp_url=peer.url)
+        report = stream_grab_frames(camera_ids=["drip"])
+        assert report.failed["drip"] == "stream did not open (unreachable, refused, or wrong credentials)"
+        assert peer.finished.wait(15)
+        assert peer.hung_up_early.is_set()
+    finally:
+        peer.close()
