@@ -445,6 +445,15 @@ CELERY_BEAT_SCHEDULE.pop("check-camera-status", None)
 CELERY_BEAT_SCHEDULE["evaluate-health"] = {"task": "health.evaluate", "schedule": 60.0, "options": {"expires": 55}}
 # One schema enum for every health state field (the verdict, a transition's previous and new state).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["HealthStateEnum"] = "health.models.HealthState"
+# Alerts: the alert kinds and the endpoint kinds are different choice sets that share a field name,
+# and severity is one choice set under two field names.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "AlertKindEnum": "alerts.models.AlertKind",
+        "EndpointKindEnum": "alerts.models.EndpointKind",
+        "SeverityEnum": ["info", "warning", "critical"],
+    }
+)
 
 # LOGGING
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
