@@ -13,11 +13,14 @@ is all both need.
 from __future__ import annotations
 
 import base64
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from cameras.media.images import ImageRefused, image_check
 
 HASH_SIZE = 16  # 16 x 16 gradient bits
 GRID = (32, 24)  # block means, columns x rows
@@ -51,10 +54,12 @@ def frame_signature(path: Path, *, mask_fraction: float) -> Signature:
     """The signature of an image file; ``mask_fraction`` of the height is ignored at the top and
     at the bottom."""
     try:
-        with Image.open(path) as image:
+        data = path.read_bytes()
+        image_check(data)  # the header says how big it is: never decode a pixel bomb
+        with Image.open(io.BytesIO(data)) as image:
             image.draft("L", (max(image.width // 8, 64), max(image.height // 8, 48)))
             grey = np.asarray(image.convert("L"), dtype=np.float32)
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError, ImageRefused) as exc:
         raise UnreadableImage(str(exc)) from exc
     height = grey.shape[0]
     band = int(round(height * mask_fraction))

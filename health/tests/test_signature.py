@@ -54,3 +54,15 @@ def test_the_signature_of_an_unreadable_file_is_refused(tmp_path):
     path.write_bytes(b"\xff\xd8not a jpeg")
     with pytest.raises(UnreadableImage):
         frame_signature(path, mask_fraction=0.12)
+
+
+def test_a_pixel_bomb_is_refused_from_its_header_before_any_decode(tmp_path, settings):
+    from PIL import Image
+
+    from health.signature import UnreadableImage, frame_signature
+
+    settings.NEM_MAX_IMAGE_PIXELS = 1_000_000
+    bomb = tmp_path / "bomb.png"
+    Image.new("L", (2000, 1000)).save(bomb, optimize=True)  # a few KB on disk, 2 MP decoded
+    with pytest.raises(UnreadableImage, match=r"2000x1000 pixels is more than NEM_MAX_IMAGE_PIXELS \(1000000\)"):
+        frame_signature(bomb, mask_fraction=0.12)
