@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import checks
 
-from nem.checks import SettingRule, number, url
+from nem.checks import SettingRule, number, rule_errors, url
 
 ALERT_SETTING_RULES: list[SettingRule] = [
     url("NEM_MQTT_URL", ("mqtt", "mqtts"), optional=True),
@@ -35,25 +35,8 @@ ALERT_SETTING_RULES: list[SettingRule] = [
 ]
 
 
-def _shown(name: str, value) -> str:
-    if "URL" in name and isinstance(value, str) and "@" in value:
-        scheme, _, rest = value.partition("://")
-        return repr(f"{scheme}://***@{rest.rsplit('@', 1)[1]}")
-    return repr(value)
-
-
 def check_alert_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    errors = []
-    for index, rule in enumerate(ALERT_SETTING_RULES, start=1):
-        value = getattr(settings, rule.name, None)
-        if not rule.valid(value):
-            errors.append(
-                checks.Error(
-                    f"{rule.name}={_shown(rule.name, value)} is not valid.",
-                    hint=f"Accepted: {rule.accepted}.",
-                    id=f"alerts.E{index:03d}",
-                )
-            )
+    errors = rule_errors(ALERT_SETTING_RULES, id_prefix="alerts")
     if settings.NEM_ALERT_RETRY_MAX_SECONDS < settings.NEM_ALERT_RETRY_BASE_SECONDS:
         errors.append(
             checks.Error(

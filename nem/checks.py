@@ -244,22 +244,27 @@ def _env_name(name: str) -> str:
     return {"SECURE_HSTS_SECONDS": "NEM_HSTS_SECONDS"}.get(name, name)
 
 
-@checks.register(checks.Tags.compatibility)
-def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def rule_errors(rules: list[SettingRule], *, id_prefix: str) -> list[checks.CheckMessage]:
+    """One error per setting that breaks its rule; an app's own checks call this with its rules."""
     errors: list[checks.CheckMessage] = []
-    for index, rule in enumerate(SETTING_RULES, start=1):
+    for index, rule in enumerate(rules, start=1):
         if not hasattr(settings, rule.name):
             continue  # an app that is not installed
         value = getattr(settings, rule.name)
         if not rule.valid(value):
-            shown = _shown(rule.name, value)
             errors.append(
                 checks.Error(
-                    f"{_env_name(rule.name)}={shown} is not valid.",
+                    f"{_env_name(rule.name)}={_shown(rule.name, value)} is not valid.",
                     hint=f"Accepted: {rule.accepted}.",
-                    id=f"nem.E{index:03d}",
+                    id=f"{id_prefix}.E{index:03d}",
                 )
             )
+    return errors
+
+
+@checks.register(checks.Tags.compatibility)
+def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    errors = rule_errors(SETTING_RULES, id_prefix="nem")
     if not settings.DEBUG and not settings.NEM_API_KEY_REQUIRED and not settings.NEM_ALLOW_OPEN_API:
         errors.append(
             checks.Error(
