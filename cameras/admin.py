@@ -133,7 +133,7 @@ class CameraAdminForm(forms.ModelForm):
         moved = [
             field
             for field in ("rtsp_url", "onvif_url")
-            if not self.instance._state.adding
+            if not self.adding
             and field in self.changed_data
             and netpolicy.origin(self.cleaned_data.get(field)) != netpolicy.origin(self.initial.get(field))
         ]
