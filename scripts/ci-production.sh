@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's production recipe, run as an operator would on a clean machine: a fresh venv from
 # requirements.txt alone (no dev tools), PostgreSQL + Redis, then migrate, collectstatic, a superuser,
-# an API key, gunicorn, a Celery worker and beat. Checks /ready, the admin stylesheet and the docs
-# assets through gunicorn, that beat's periodic job ran on the worker, and that no log has a traceback.
+# an API key, gunicorn, a Celery worker and beat, the ONVIF event process and the MQTT alert publisher.
+# Checks /ready, the admin stylesheet and the docs assets through gunicorn, the publisher's birth
+# message, that beat's periodic job ran on the worker, and that no log has a traceback.
 # Then the worker and beat again with RabbitMQ as the broker.
 #
 # Usage: scripts/ci-production.sh   (needs PostgreSQL on 127.0.0.1:5432, Redis 6379, RabbitMQ 5672)
@@ -41,6 +42,7 @@ export ALLOWED_HOSTS=127.0.0.1
 export NEM_MEDIA_ROOT="$work/media"
 export NEM_VAR_DIR="$work/state"
 export NEM_ONVIF_MULTICAST=false
+export NEM_MQTT_URL=mqtt://127.0.0.1:1883 NEM_MQTT_TOPIC_PREFIX="nem-recipe-$$" NEM_MQTT_DISCOVERY_PREFIX="ha-recipe-$$"
 export DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_EMAIL=admin@example.org
 DJANGO_SUPERUSER_PASSWORD=$("$bin/python" -c "import secrets; print(secrets.token_urlsafe(16))")
 export DJANGO_SUPERUSER_PASSWORD
@@ -68,6 +70,10 @@ run_recipe() {
   pids+=($!)
   "$bin/celery" -A nem beat -l info -s "$work/state/celerybeat-schedule-$broker_name" >"$work/logs/beat-$broker_name.log" 2>&1 &
   pids+=($!)
+  "$bin/python" manage.py run_onvif_events >"$work/logs/onvif-events-$broker_name.log" 2>&1 &
+  pids+=($!)
+  "$bin/python" manage.py run_alert_publisher >"$work/logs/alert-publisher-$broker_name.log" 2>&1 &
+  pids+=($!)
 
   local ok=""
   for _ in $(seq 60); do
@@ -94,6 +100,21 @@ run_recipe() {
   if [ "$broker_name" = redis ]; then
     [ "$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key" "$base/api/cameras")" = 200 ] || fail "API with the new key"
   fi
+
+  # the MQTT publisher announces itself (retained birth message)
+  "$bin/python" - "$NEM_MQTT_TOPIC_PREFIX/available" <<'PY' || fail "the alert publisher never said online on MQTT"
+import sys, threading
+import paho.mqtt.client as mqtt
+got = threading.Event()
+client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+client.on_connect = lambda c, *a: c.subscribe(sys.argv[1], qos=1)
+client.on_message = lambda c, u, m: m.payload == b"online" and got.set()
+client.connect("127.0.0.1", 1883)
+client.loop_start()
+ok = got.wait(60)
+client.loop_stop()
+sys.exit(0 if ok else 1)
+PY
 
   # beat sends scan-media every 30 s; the worker runs it and records the run
   ok=""
