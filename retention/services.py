@@ -160,20 +160,28 @@ class CameraFolderSink(Sink):
             self.busy += len(batch)
             return []
         else:
+            released = False
             try:
                 removed = unlink_batch(dir_fd, batch, self.errors)
+                prefix = self.folder + os.sep
                 ingestion_files_removed(
-                    camera_id=self.camera_id, paths=[os.path.join(self.folder, i.rel) for i in removed]
+                    camera_id=self.camera_id, paths=[prefix + i.rel for i in removed], release_claim=True
                 )
+                released = True
             finally:
-                record_release(self.camera_id)
-        for info in removed:
-            frame = is_grabbed_frame(info.rel)
-            if frame:
-                self.frame_dirs.add(info.rel.split("/", 1)[0])
-            tally = self.tallies[FRAMES if frame else UPLOADS]
-            tally.files += 1
-            tally.bytes += info.size
+                if not released:
+                    record_release(self.camera_id)
+        if removed:
+            # A batch is one directory's files: the day folder is the same for all of them.
+            top = removed[0].rel.split("/", 1)[0] if "/" in removed[0].rel else ""
+            frames, uploads = self.tallies[FRAMES], self.tallies[UPLOADS]
+            frames_before = frames.files
+            for info in removed:
+                tally = frames if is_grabbed_frame(info.rel) else uploads
+                tally.files += 1
+                tally.bytes += info.size
+            if frames.files > frames_before and top:
+                self.frame_dirs.add(top)
         return removed
 
 
@@ -309,7 +317,9 @@ def _prune_folder(
         return {FRAMES: Usage(), UPLOADS: Usage()}
     folder = str(check.path)
     held = held_paths(camera_id=camera.pk)
-    keep = held | _newest_media(camera.pk, folder)
+    # Relative to the folder, so the per-file check is a set lookup, not a path join.
+    prefix = folder + os.sep
+    keep = frozenset(p[len(prefix) :] for p in held | _newest_media(camera.pk, folder) if p.startswith(prefix))
     skip = _nested_skip(folder, camera.pk, folders)
     sink = CameraFolderSink(camera_id=camera.pk, folder=folder, dry_run=dry_run, tallies=report.files)
     now_ns = _ns(now)
@@ -325,8 +335,7 @@ def _prune_folder(
         category = _classify(info.rel)
         if category is None:
             return False
-        path = os.path.join(folder, info.rel)
-        if path not in keep:
+        if info.rel not in keep:
             cutoff = frames_cutoff if category == FRAMES else uploads_cutoff
             if cutoff is not None and info.mtime_ns < cutoff:
                 return True
@@ -338,7 +347,7 @@ def _prune_folder(
     if policy.frames_max_count and kept[FRAMES].files > policy.frames_max_count:
         target = Target(
             root=folder,
-            eligible=lambda i: is_grabbed_frame(i.rel) and os.path.join(folder, i.rel) not in keep,
+            eligible=lambda i: is_grabbed_frame(i.rel) and i.rel not in keep,
             sink=sink,
             skip=skip,
         )
@@ -347,7 +356,7 @@ def _prune_folder(
     if policy.uploads_enabled and policy.uploads_max_bytes and kept[UPLOADS].bytes > policy.uploads_max_bytes:
         target = Target(
             root=folder,
-            eligible=lambda i: _classify(i.rel) == UPLOADS and os.path.join(folder, i.rel) not in keep,
+            eligible=lambda i: _classify(i.rel) == UPLOADS and i.rel not in keep,
             sink=sink,
             skip=skip,
         )
@@ -544,11 +553,12 @@ def _floor_targets(category: str, cameras: list[Camera], folders, reports, *, dr
         if not check.usable:
             continue
         folder = str(check.path)
-        held = held_paths(camera_id=camera.pk)
+        prefix = folder + os.sep
+        held = frozenset(p[len(prefix) :] for p in held_paths(camera_id=camera.pk) if p.startswith(prefix))
         targets.append(
             Target(
                 root=folder,
-                eligible=lambda i, f=folder, h=held: _classify(i.rel) == category and os.path.join(f, i.rel) not in h,
+                eligible=lambda i, h=held: _classify(i.rel) == category and i.rel not in h,
                 sink=CameraFolderSink(camera_id=camera.pk, folder=folder, dry_run=dry_run, tallies=report.files),
                 skip=_nested_skip(folder, camera.pk, folders),
             )

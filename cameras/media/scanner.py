@@ -255,35 +255,36 @@ def _ns_to_datetime(ns: int) -> dt.datetime:
 
 def record_claim(camera_id: str) -> bool:
     """Claim the camera's record for one scan or grab (created on first use). False: someone has it."""
+    wall = timezone.now()
+    free = IngestionRecord.objects.filter(pk=camera_id).filter(Q(busy_until__isnull=True) | Q(busy_until__lt=wall))
+    if free.update(busy_until=wall + CLAIM_LEASE):
+        return True  # the common case in one statement; the record exists only from the first claim on
     try:
         IngestionRecord.objects.get_or_create(camera_id=camera_id)
     except IntegrityError:
         pass  # created concurrently
-    wall = timezone.now()
-    return bool(
-        IngestionRecord.objects.filter(pk=camera_id)
-        .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=wall))
-        .update(busy_until=wall + CLAIM_LEASE)
-    )
+    return bool(free.update(busy_until=wall + CLAIM_LEASE))
 
 
 def record_release(camera_id: str) -> None:
     IngestionRecord.objects.filter(pk=camera_id).update(busy_until=None)
 
 
-def ingestion_files_removed(*, camera_id: str, paths: Iterable[str]) -> bool:
+def ingestion_files_removed(*, camera_id: str, paths: Iterable[str], release_claim: bool = False) -> bool:
     """Files of the camera's folder were deleted (retention): forget them, so the snapshot never
     points at a deleted file. The newest image and video become the next remembered ones; when a
     list loses its last entry, the record forgets its folder, so the next look (a scan, or the
     snapshot's one-off scan) walks the folder again and finds what is left. ``paths`` are absolute,
     as ``folder / rel``. Call it holding the record's claim (``record_claim``), so that a scan
-    cannot write back a file it listed before the deletion. True if the record changed."""
+    cannot write back a file it listed before the deletion; ``release_claim`` releases it in the
+    same statement. True if the record changed."""
     gone = set(paths)
-    if not gone:
-        return False
+    release = {"busy_until": None} if release_claim else {}
     with transaction.atomic():
         record = IngestionRecord.objects.select_for_update().filter(pk=camera_id).first()
-        if record is None or not record.folder:
+        if record is None or not record.folder or not gone:
+            if release and record is not None:
+                IngestionRecord.objects.filter(pk=camera_id).update(**release)
             return False
         folder = record.folder
         images = [e for e in record.recent_images if os.path.join(folder, e[0]) not in gone]
@@ -296,6 +297,8 @@ def ingestion_files_removed(*, camera_id: str, paths: Iterable[str]) -> bool:
             and record.newest_image_path not in gone
             and record.newest_video_path not in gone
         ):
+            if release:
+                IngestionRecord.objects.filter(pk=camera_id).update(**release)
             return False
         fields = {
             "recent_images": images,
@@ -309,7 +312,7 @@ def ingestion_files_removed(*, camera_id: str, paths: Iterable[str]) -> bool:
         }
         if (record.recent_images and not images) or (record.recent_videos and not videos):
             fields.update(folder="", dir_state={})
-        IngestionRecord.objects.filter(pk=camera_id).update(**fields)
+        IngestionRecord.objects.filter(pk=camera_id).update(**fields, **release)
     return True
 
 
