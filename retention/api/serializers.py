@@ -5,25 +5,25 @@ from rest_framework import serializers
 from nem.serializers import StrictSerializer, UTCDateTimeField
 
 
-class CategoryUsageSerializer(serializers.Serializer):
+class StorageCategoryUsageSerializer(serializers.Serializer):
     files = serializers.IntegerField()
     bytes = serializers.IntegerField()
     oldest = serializers.CharField(allow_null=True, help_text="Modification time of the oldest file (UTC).")
 
 
-class CategoriesSerializer(serializers.Serializer):
-    frames = CategoryUsageSerializer(help_text="NEM's own grabbed frames in the camera folder.")
-    uploads = CategoryUsageSerializer(help_text="Other media in the camera folder (uploaded by the camera).")
-    snapshot_cache = CategoryUsageSerializer(help_text="Frames extracted from videos for the snapshot.")
-    references = CategoryUsageSerializer(help_text="Scene references and scene-change frame copies.")
+class StorageCategoriesSerializer(serializers.Serializer):
+    frames = StorageCategoryUsageSerializer(help_text="NEM's own grabbed frames in the camera folder.")
+    uploads = StorageCategoryUsageSerializer(help_text="Other media in the camera folder (uploaded by the camera).")
+    snapshot_cache = StorageCategoryUsageSerializer(help_text="Frames extracted from videos for the snapshot.")
+    references = StorageCategoryUsageSerializer(help_text="Scene references and scene-change frame copies.")
 
 
-class TotalSerializer(serializers.Serializer):
+class StorageTotalSerializer(serializers.Serializer):
     files = serializers.IntegerField()
     bytes = serializers.IntegerField()
 
 
-class PolicySerializer(serializers.Serializer):
+class RetentionPolicySerializer(serializers.Serializer):
     frames_max_age_hours = serializers.IntegerField()
     frames_max_count = serializers.IntegerField()
     uploads_enabled = serializers.BooleanField()
@@ -34,7 +34,7 @@ class PolicySerializer(serializers.Serializer):
     alerts_max_age_days = serializers.IntegerField()
 
 
-class OverridesSerializer(serializers.Serializer):
+class RetentionOverridesSerializer(serializers.Serializer):
     frames_max_age_hours = serializers.IntegerField(allow_null=True)
     frames_max_count = serializers.IntegerField(allow_null=True)
     uploads_enabled = serializers.BooleanField(allow_null=True)
@@ -45,7 +45,7 @@ class OverridesSerializer(serializers.Serializer):
     alerts_max_age_days = serializers.IntegerField(allow_null=True)
 
 
-class FilesystemSerializer(serializers.Serializer):
+class StorageFilesystemSerializer(serializers.Serializer):
     total_bytes = serializers.IntegerField()
     free_bytes = serializers.IntegerField()
     floor_bytes = serializers.IntegerField(help_text="max(NEM_STORAGE_FLOOR_BYTES, floor_percent of total_bytes)")
@@ -56,10 +56,10 @@ class FilesystemSerializer(serializers.Serializer):
 class StorageSerializer(serializers.Serializer):
     camera_id = serializers.CharField()
     measured_at = UTCDateTimeField()
-    categories = CategoriesSerializer()
-    total = TotalSerializer()
-    policy = PolicySerializer(help_text="The retention policy in effect for this camera.")
-    filesystem = FilesystemSerializer(allow_null=True, help_text="The media root's filesystem; null if unknown.")
+    categories = StorageCategoriesSerializer()
+    total = StorageTotalSerializer()
+    policy = RetentionPolicySerializer(help_text="The retention policy in effect for this camera.")
+    filesystem = StorageFilesystemSerializer(allow_null=True, help_text="The media root's filesystem; null if unknown.")
 
 
 # Built with type(): "global" is a Python keyword, so it cannot be a class attribute in a class body.
@@ -70,9 +70,11 @@ StoragePolicySerializer = type(
         "__module__": __name__,
         "__doc__": "A camera's retention policy: in effect, its own overrides, the global settings.",
         "camera_id": serializers.CharField(),
-        "effective": PolicySerializer(help_text="What prune_storage applies to this camera."),
-        "camera_overrides": OverridesSerializer(help_text="The camera's own values; null follows the global one."),
-        "global": PolicySerializer(help_text="The NEM_RETENTION_* settings."),
+        "effective": RetentionPolicySerializer(help_text="What prune_storage applies to this camera."),
+        "camera_overrides": RetentionOverridesSerializer(
+            help_text="The camera's own values; null follows the global one."
+        ),
+        "global": RetentionPolicySerializer(help_text="The NEM_RETENTION_* settings."),
         "rows_min_age_days": serializers.IntegerField(
             help_text="Rows younger than this are never pruned: the baseline window plus the margin."
         ),
