@@ -267,33 +267,50 @@ def discovery_network(subnet: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
 def _device_details(
     *, device_url: str, username: str, password: str | None, timeout: float, deadline: float | None = None
 ) -> dict:
-    client = OnvifClient(
-        device_url=device_url,
-        username=username,
-        password=password,
-        connect_timeout=min(settings.NEM_ONVIF_CONNECT_TIMEOUT_SECONDS, timeout),
-        timeout=timeout,
-        max_bytes=settings.NEM_DEVICE_MAX_RESPONSE_BYTES,
-        # Every exchange of this fetch ends by then, so the thread running it ends with the request.
-        deadline=deadline,
-    )
-    info = client.device_info()
-    rtsp_urls = (
-        [{"profile": name, "url": url} for name, url in client.stream_uris()] if client.capabilities.media else []
-    )
-    return {
-        "manufacturer": info.manufacturer,
-        "model": info.model,
-        "firmware_version": info.firmware_version,
-        "serial_number": info.serial_number,
-        "hardware_id": info.hardware_id,
-        "rtsp_urls": rtsp_urls,
+    """What the device tells us. GetSystemDateAndTime and GetCapabilities are answered before
+    authentication, and many devices answer GetDeviceInformation without it too, so a discovery
+    without credentials still asks (nothing is signed). A question the device refuses sets
+    ``auth_required`` and leaves its fields null, instead of dropping the device's details."""
+    try:
+        client = OnvifClient(
+            device_url=device_url,
+            username=username or None,
+            password=password if username else None,
+            connect_timeout=min(settings.NEM_ONVIF_CONNECT_TIMEOUT_SECONDS, timeout),
+            timeout=timeout,
+            max_bytes=settings.NEM_DEVICE_MAX_RESPONSE_BYTES,
+            # Every exchange of this fetch ends by then, so the thread running it ends with the request.
+            deadline=deadline,
+        )
+    except DeviceAuthFailed:  # a device strict about a wrong token even on pre-auth calls
+        return {"auth_required": True}
+    details: dict = {
+        "rtsp_urls": [],
         "capabilities": {
             "video": client.capabilities.media,
             "ptz": client.capabilities.ptz,
             "events": client.capabilities.events,
         },
+        "auth_required": False,
     }
+    try:
+        info = client.device_info()
+    except DeviceAuthFailed:
+        details["auth_required"] = True
+        return details
+    details.update(
+        manufacturer=info.manufacturer,
+        model=info.model,
+        firmware_version=info.firmware_version,
+        serial_number=info.serial_number,
+        hardware_id=info.hardware_id,
+    )
+    if client.capabilities.media:
+        try:
+            details["rtsp_urls"] = [{"profile": name, "url": url} for name, url in client.stream_uris()]
+        except DeviceAuthFailed:  # stream addresses usually need credentials
+            details["auth_required"] = True
+    return details
 
 
 def _device_entry(match: discovery.ProbeMatch, details: dict | None) -> dict:
@@ -309,6 +326,7 @@ def _device_entry(match: discovery.ProbeMatch, details: dict | None) -> dict:
         "hardware_id": None,
         "rtsp_urls": [],
         "capabilities": None,
+        "auth_required": None,
     }
     if details:
         entry.update({k: v for k, v in details.items() if v is not None or k not in ("manufacturer", "model")})
@@ -329,9 +347,11 @@ def onvif_discover(
        when NEM_ONVIF_MULTICAST), listening for half the timeout (at most 3 s: unicast answers are
        immediate, multicast ones come within WS-Discovery's 500 ms jitter).
     2. Keep answers whose address is inside the subnet, one per endpoint reference.
-    3. With credentials, each device's details are fetched in parallel as soon as it answers,
-       each bounded by NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS and all by the overall deadline; a
-       device that is slow or refuses us keeps the fields its scopes gave (details null).
+    3. Each device's details are fetched in parallel as soon as it answers (with the credentials
+       when given, else unauthenticated: what the device answers without them), each bounded by
+       NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS and all by the overall deadline; a device that is
+       slow keeps the fields its scopes gave (details null), one that refuses a question says so
+       (``auth_required``).
     """
     network = discovery_network(subnet)
     started = time.monotonic()
@@ -352,18 +372,17 @@ def onvif_discover(
             if match.epr in found or not discovery.locate(match, network):
                 continue
             found[match.epr] = match
-            if username:
-                now = time.monotonic()
-                budget = max(0.1, min(device_timeout, deadline - now))
-                future = executor.submit(
-                    _device_details,
-                    device_url=match.device_url,
-                    username=username,
-                    password=password,
-                    timeout=budget,
-                    deadline=min(now + budget, deadline),
-                )
-                pending[match.epr] = (now + budget, future)
+            now = time.monotonic()
+            budget = max(0.1, min(device_timeout, deadline - now))
+            future = executor.submit(
+                _device_details,
+                device_url=match.device_url,
+                username=username,
+                password=password,
+                timeout=budget,
+                deadline=min(now + budget, deadline),
+            )
+            pending[match.epr] = (now + budget, future)
         for epr, (device_deadline, future) in pending.items():
             try:
                 details[epr] = future.result(timeout=max(0.0, min(device_deadline, deadline) - time.monotonic()))

@@ -84,7 +84,15 @@ class DiscoveredDeviceSerializer(serializers.Serializer):
     hardware_id = serializers.CharField(allow_null=True)
     rtsp_urls = RtspUrlSerializer(many=True)
     capabilities = DeviceCapabilitiesSerializer(
-        allow_null=True, help_text="null when no credentials were given or the device did not answer in time"
+        allow_null=True, help_text="null when the device did not answer in time (asked without credentials too)"
+    )
+    auth_required = serializers.BooleanField(
+        allow_null=True,
+        help_text=(
+            "true: the device refused a question (asked without credentials, or with wrong ones): the fields it "
+            "would have answered are null, give (the right) username and password for them. false: it answered "
+            "everything. null: it did not answer in time."
+        ),
     )
 
 

@@ -311,11 +311,11 @@ class DeviceSimulator:
 
     def _op_GetCapabilities(self, doc):  # noqa: N802
         ptz = f"<tt:PTZ><tt:XAddr>{self._xaddr('ptz_service')}</tt:XAddr></tt:PTZ>" if self.ptz else ""
-        if self.events:
-            ptz += f"<tt:Events><tt:XAddr>{self._xaddr('events_service')}</tt:XAddr></tt:Events>"
+        # In the schema's order (Device, Events, Media, PTZ): zeep skips an element out of order.
+        events = f"<tt:Events><tt:XAddr>{self._xaddr('events_service')}</tt:XAddr></tt:Events>" if self.events else ""
         return self._ok(
             "<tds:GetCapabilitiesResponse><tds:Capabilities>"
-            f"<tt:Device><tt:XAddr>{self._xaddr('device_service')}</tt:XAddr></tt:Device>"
+            f"<tt:Device><tt:XAddr>{self._xaddr('device_service')}</tt:XAddr></tt:Device>{events}"
             f"<tt:Media><tt:XAddr>{self._xaddr('media_service')}</tt:XAddr></tt:Media>"
             f"{ptz}</tds:Capabilities></tds:GetCapabilitiesResponse>"
         )

@@ -44,11 +44,16 @@ def full_entry(
             {"profile": "MainStream", "url": "rtsp://127.0.0.1:8554/prof_main"},
             {"profile": "SubStream", "url": "rtsp://127.0.0.1:8554/prof_sub"},
         ],
-        "capabilities": {"video": True, "ptz": True, "events": False},
+        "capabilities": {"video": True, "ptz": True, "events": True},
+        "auth_required": False,
     }
 
 
-def test_without_credentials_devices_carry_what_their_scopes_say(api_client, responder, device):
+def test_without_credentials_devices_carry_their_scopes_and_what_they_answer_unauthenticated(
+    api_client, responder, device
+):
+    """The simulator, like many cameras, refuses GetDeviceInformation without credentials: the
+    result says so (auth_required) and keeps what the scopes and GetCapabilities gave."""
     responder.announce(
         [device.url],
         [
@@ -73,13 +78,34 @@ def test_without_credentials_devices_carry_what_their_scopes_say(api_client, res
                 "serial_number": None,
                 "hardware_id": None,
                 "rtsp_urls": [],
-                "capabilities": None,
+                "capabilities": {"video": True, "ptz": True, "events": True},
+                "auth_required": True,
             }
         ],
         "count": 1,
     }
     assert len(responder.probes) == 1
-    assert device.calls == []  # nothing asked without credentials
+    assert device.operations() == ["GetSystemDateAndTime", "GetCapabilities", "GetDeviceInformation"]
+    assert not any(call.authenticated for call in device.calls)  # nothing signed without credentials
+
+
+def test_without_credentials_a_device_that_answers_unauthenticated_gives_manufacturer_and_serial(
+    api_client, responder, device
+):
+    device.info_without_auth = True
+    responder.announce([device.url], ["onvif://www.onvif.org/hardware/SIM-PTZ-1"])
+
+    response = discover(api_client, subnet="127.0.0.1/32", timeout=4)
+
+    assert response.status_code == 200
+    (entry,) = response.json()["devices"]
+    assert entry == {
+        **full_entry(device),
+        "rtsp_urls": [],  # the stream addresses need credentials
+        "auth_required": True,
+    }
+    assert (entry["manufacturer"], entry["serial_number"]) == ("Simulated", "SIM-0001")
+    assert not any(call.authenticated for call in device.calls)
 
 
 def test_with_credentials_each_device_is_described_in_full(api_client, responder, device, other_device):
@@ -110,6 +136,7 @@ def test_a_slow_device_does_not_stall_the_others(api_client, responder, device, 
     assert by_port[device.port] == full_entry(device)
     slow = by_port[other_device.port]
     assert slow["model"] == "OTHER-2" and slow["capabilities"] is None and slow["rtsp_urls"] == []
+    assert slow["auth_required"] is None  # it did not answer in time: unknown
 
 
 def test_a_device_refusing_the_credentials_is_listed_without_details(api_client, responder, device):
@@ -120,7 +147,9 @@ def test_a_device_refusing_the_credentials_is_listed_without_details(api_client,
 
     assert response.status_code == 200
     (entry,) = response.json()["devices"]
-    assert entry["model"] == "SIM-PTZ-1" and entry["serial_number"] is None and entry["capabilities"] is None
+    assert entry["model"] == "SIM-PTZ-1" and entry["serial_number"] is None and entry["rtsp_urls"] == []
+    assert entry["auth_required"] is True
+    assert entry["capabilities"] == {"video": True, "ptz": True, "events": True}  # answered before authentication
     assert "secret" not in response.content.decode()
 
 
