@@ -171,9 +171,20 @@ def test_bad_idempotency_key_is_422(api_client, camera):
 def test_old_idempotency_keys_are_pruned(camera):
     DetectionBatch.objects.create(key="old", payload_sha256="0" * 64, created_count=1,
                                   created_at=T0 - dt.timedelta(hours=25))
-    DetectionBatch.objects.create(key="new", payload_sha256="0" * 64, created_count=1, created_at=T0)
+    DetectionBatch.objects.create(key="new", payload_sha256="0" * 64, created_count=1,
+                                  created_at=T0 - dt.timedelta(hours=23))
     assert detection_batches_prune(now=T0) == 1
     assert list(DetectionBatch.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_an_idempotency_key_23_hours_old_still_replays(api_client, camera):
+    """Inside the default 24-hour window a retry is answered from the stored batch, not stored twice."""
+    assert _post(api_client, [_item()], HTTP_IDEMPOTENCY_KEY="batch-23h").status_code == 201
+    DetectionBatch.objects.filter(key="batch-23h").update(created_at=T0 - dt.timedelta(hours=23))
+    assert detection_batches_prune(now=T0) == 0
+    again = _post(api_client, [_item()], HTTP_IDEMPOTENCY_KEY="batch-23h")
+    assert (again.status_code, again.json(), again["Idempotent-Replayed"]) == (201, {"created": 1}, "true")
+    assert Detection.objects.count() == 1
 
 
 def test_events_group_detections_less_than_90_s_apart(api_client, camera):

@@ -25,11 +25,14 @@ def test_recompute_task_fans_out_to_live_cameras_and_prunes_keys(camera):
     CameraFactory(id="old")
     camera_soft_delete(camera_id="old", actor="test")
     DetectionBatch.objects.create(key="k", payload_sha256="0" * 64, created_count=1,
-                                  created_at=timezone.now() - dt.timedelta(days=2))
+                                  created_at=timezone.now() - dt.timedelta(hours=25))
+    DetectionBatch.objects.create(key="k23", payload_sha256="0" * 64, created_count=1,
+                                  created_at=timezone.now() - dt.timedelta(hours=23))
     recompute_task.delay()
     assert set(ActivitySlot.objects.values_list("camera_id", flat=True)) == {"front_door", "garage"}
     assert not ActivitySlot.all_objects.filter(camera_id="old").exists()
-    assert not DetectionBatch.objects.exists()
+    # the default window is 24 hours: a key 23 hours old is kept, one 25 hours old is forgotten
+    assert list(DetectionBatch.objects.values_list("key", flat=True)) == ["k23"]
 
 
 def test_tasks_exit_quietly_for_a_trashed_camera(camera, caplog):

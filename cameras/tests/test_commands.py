@@ -43,6 +43,29 @@ def test_purge_trash_task_uses_the_retention_setting(settings):
     assert not Camera.all_objects.exists()
 
 
+def _trashed(camera_id, days):
+    CameraFactory(id=camera_id)
+    services.camera_soft_delete(camera_id=camera_id, actor="x")
+    Camera.all_objects.filter(pk=camera_id).update(deleted_at=timezone.now() - dt.timedelta(days=days))
+
+
+def test_purge_trash_command_keeps_29_days_and_purges_31_days_by_default():
+    """The default retention (30 days) sits between the two: a shorter cutoff would purge both."""
+    _trashed("day29", 29)
+    _trashed("day31", 31)
+    assert run("purge_trash") == "purged 1 camera(s) trashed more than 30 day(s) ago: day31"
+    assert list(Camera.all_objects.values_list("pk", flat=True)) == ["day29"]
+
+
+def test_purge_trash_task_keeps_29_days_and_purges_31_days_by_default():
+    from cameras.tasks import purge_trash_task
+
+    _trashed("day29", 29)
+    _trashed("day31", 31)
+    assert purge_trash_task.delay().get() == 1
+    assert list(Camera.all_objects.values_list("pk", flat=True)) == ["day29"]
+
+
 def test_create_api_key_prints_a_working_key_once(api_client):
     from rest_framework.test import APIClient
 
