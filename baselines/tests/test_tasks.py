@@ -44,8 +44,15 @@ def test_tasks_exit_quietly_for_a_trashed_camera(camera, caplog):
 
 
 def test_detect_anomalies_task_records_the_scan(camera):
+    CameraFactory(id="garage")
+    before = timezone.now()
     detect_anomalies_task.delay()
-    assert BaselineState.objects.get(camera=camera).last_scan_at is not None
+    after = timezone.now()
+    states = {s.camera_id: s for s in BaselineState.objects.all()}
+    assert set(states) == {"front_door", "garage"}  # the fan-out reaches every live camera
+    for state in states.values():
+        assert before <= state.last_scan_at <= after
+        assert state.scan_claimed_at is None  # the claim is released after the scan
 
 
 def test_baseline_tasks_are_acknowledged_late_and_handed_back_by_a_dying_worker():
