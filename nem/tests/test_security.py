@@ -255,16 +255,16 @@ def test_rtsp_passwords_and_api_keys_never_reach_logs_cache_or_responses(api_cli
         if "get" in route.methods:
             keep(api_client.get(route.url(default="driveway")))
 
-    # The device and discovery paths, which carry credentials to the outside world.
-    if any(r.label == "onvif-ptz" for r in API_ROUTES):
-        unreachable = keep(api_client.get("/api/cameras/driveway/onvif/capabilities"))
-        assert unreachable.status_code == 503, unreachable.content
-        keep(api_client.post("/api/cameras/driveway/onvif/ptz", {"command": "pan", "value": 0.5, "speed": 0.3}, format="json"))
-        keep(api_client.post("/api/cameras/driveway/onvif/presets/1", {}, format="json"))
-    if any(r.label == "onvif-discover" for r in API_ROUTES):
-        keep(api_client.post("/api/cameras/onvif/discover",
-                             {"subnet": "127.0.0.1/32", "timeout": 1, "username": RTSP_USER, "password": RTSP_PASSWORD},
-                             format="json"))
+    # The device and discovery paths, which carry credentials to the outside world. They must exist:
+    # a route that disappeared would otherwise skip its own leak check.
+    assert {"onvif-ptz", "onvif-discover"} <= {r.label for r in API_ROUTES}
+    unreachable = keep(api_client.get("/api/cameras/driveway/onvif/capabilities"))
+    assert unreachable.status_code == 503, unreachable.content
+    keep(api_client.post("/api/cameras/driveway/onvif/ptz", {"command": "pan", "value": 0.5, "speed": 0.3}, format="json"))
+    keep(api_client.post("/api/cameras/driveway/onvif/presets/1", {}, format="json"))
+    keep(api_client.post("/api/cameras/onvif/discover",
+                         {"subnet": "127.0.0.1/32", "timeout": 1, "username": RTSP_USER, "password": RTSP_PASSWORD},
+                         format="json"))
 
     admin = Client()
     admin.force_login(staff_user)

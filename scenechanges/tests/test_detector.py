@@ -134,13 +134,15 @@ def test_benign_changes_within_night_mode_raise_no_alert():
 
 
 def test_infrared_switch_becomes_the_night_reference_not_an_alert(results):
-    for case, _ in results:
-        if case.mode_switch:
-            reference = _frame(case.reference)
-            mode = detector.lighting_mode(reference, config=CONFIG)
-            assessment = detector.assess(_frame(case.frame), {mode: reference}, last_mode=mode, config=CONFIG)
-            expected = "compare" if mode == detector.NIGHT else "adopt"  # the greyscale photo is night already
-            assert assessment.action == expected, case.label
+    switches = [case for case, _ in results if case.mode_switch]
+    # one switch per photo: an empty selection would make the loop below prove nothing
+    assert sorted(case.photo for case in switches) == sorted(evalset.PHOTOS)
+    for case in switches:
+        reference = _frame(case.reference)
+        mode = detector.lighting_mode(reference, config=CONFIG)
+        assessment = detector.assess(_frame(case.frame), {mode: reference}, last_mode=mode, config=CONFIG)
+        expected = "compare" if mode == detector.NIGHT else "adopt"  # the greyscale photo is night already
+        assert assessment.action == expected, case.label
 
 
 def test_ssim_matches_the_standard_definition():
