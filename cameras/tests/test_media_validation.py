@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from cameras.media.demo import demo_jpeg
@@ -107,24 +114,81 @@ def test_a_video_alone_is_media_and_hidden_files_are_not(root, api_client):
     assert body["invalid_cameras"][0]["issues"] == ["no image or video files found"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any directory: 'not readable' cannot happen as root")
-@pytest.mark.django_db
-def test_an_unreadable_folder_is_reported(root, api_client):
-    folder = root / "locked"
-    jpeg(folder / "x.jpg")
-    folder.chmod(0)
-    try:
-        CameraFactory(id="locked", folder_path=str(folder))
-        assert api_client.get(URL).json()["invalid_cameras"][0]["issues"] == ["not readable"]
-    finally:
+# Tests run as root, who reads any directory: the checks of unreadable folders run in a child
+# process as an unprivileged user (nobody), with the same code and settings.
+UNPRIVILEGED_CHECK = """
+import json, sys
+from pathlib import Path
+import django
+django.setup()
+from django.test import override_settings
+from cameras.media.pathcheck import folder_has_media
+from cameras.media.paths import folder_check
+
+root = Path(sys.argv[1])
+with override_settings(NEM_MEDIA_ROOT=str(root)):
+    check = folder_check(str(root / "locked"))
+print(json.dumps({
+    "locked": [str(check.path), check.problem],
+    "tree": folder_has_media(root / "tree"),
+    "behind_locked": folder_has_media(root / "tree" / "d1"),
+}))
+"""
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder the unprivileged user can enter (pytest's tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="nem-unreadable-"))
+    path.chmod(0o755)
+    yield path
+    for folder in path.rglob("*"):
+        if folder.is_dir():
+            folder.chmod(0o755)
+    shutil.rmtree(path)
+
+
+def _run_unprivileged(shared_tmp, root):
+    if shutil.which("setpriv") is None:
+        pytest.fail("setpriv (util-linux) is needed to run the unreadable-folder checks as an unprivileged user")
+    var = shared_tmp / "var"
+    var.mkdir(mode=0o777)
+    var.chmod(0o777)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nem.settings.test", "NEM_VAR_DIR": str(var),
+           "PYTHONPATH": str(settings.BASE_DIR), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("DATABASE_URL", None)  # the check reads folders only
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", UNPRIVILEGED_CHECK,
+         str(root)],
+        env=env, cwd=str(shared_tmp), capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_an_unreadable_folder_is_reported_and_does_not_stop_the_media_search(shared_tmp):
+    root = shared_tmp / "media"
+    jpeg(root / "locked" / "x.jpg")
+    (root / "locked").chmod(0)
+    jpeg(root / "tree" / "a.jpg")
+    jpeg(root / "tree" / "d1" / "locked" / "hidden.jpg")  # media the search cannot reach
+    (root / "tree" / "d1" / "locked").chmod(0)
+    for folder in (root, root / "tree", root / "tree" / "d1"):
         folder.chmod(0o755)
+
+    result = _run_unprivileged(shared_tmp, root)
+
+    assert result == {
+        "locked": [str(root / "locked"), "not readable"],
+        "tree": True,  # the first media file answers before the unreadable subfolder is reached
+        "behind_locked": False,  # an unreadable subfolder is skipped, not an error
+    }
 
 
 def test_the_media_search_stops_at_the_first_media_file(tmp_path):
     jpeg(tmp_path / "a.jpg")
     for i in range(50):
         (tmp_path / f"d{i}").mkdir()
-    # A directory that cannot be listed would raise if it were reached after the first hit.
     assert folder_has_media(tmp_path) is True
     assert folder_has_media(tmp_path / "d1") is False
 
