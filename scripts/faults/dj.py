@@ -1,5 +1,6 @@
 """Django-side steps of the fault scenarios, run in their own process with the scenario's
-environment: ``python scripts/faults/dj.py seed|wipe|digest|surge|anomalies|state CAMERA``.
+environment: ``python scripts/faults/dj.py seed|wipe|digest|surge|anomalies|state CAMERA`` or
+``recompute-at CAMERA ISO-TIME``.
 Prints one JSON line."""
 
 from __future__ import annotations
@@ -105,7 +106,17 @@ def state(camera_id: str) -> dict:
             "last_recompute_at": s.last_recompute_at and s.last_recompute_at.isoformat()}
 
 
+def recompute_at(camera_id: str, at: str) -> dict:
+    """A clean recompute pinned to ``at`` (ISO 8601), then its digest: a run compared with another
+    must see the same window, which moves at every hour boundary."""
+    from baselines.services import baseline_recompute
+
+    wipe(camera_id)
+    baseline_recompute(camera_id=camera_id, now=dt.datetime.fromisoformat(at))
+    return digest(camera_id)
+
+
 if __name__ == "__main__":
-    command, camera = sys.argv[1], sys.argv[2]
+    command, camera, *rest = sys.argv[1:]
     print(json.dumps({"seed": seed, "wipe": wipe, "digest": digest, "surge": surge, "anomalies": anomalies,
-                      "state": state}[command](camera)))
+                      "state": state, "recompute-at": recompute_at}[command](camera, *rest)))
