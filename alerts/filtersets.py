@@ -3,6 +3,7 @@ from django_filters import rest_framework as filters
 
 from alerts.models import Alert, AlertKind, AlertState, Channel, Delivery, DeliveryState
 from cameras.models import Camera
+from nem.filters import UtcIsoDateTimeFilter
 
 
 class AlertFilterSet(filters.FilterSet):
@@ -12,7 +13,7 @@ class AlertFilterSet(filters.FilterSet):
     )
     kind = filters.ChoiceFilter(field_name="kind", lookup_expr="exact", choices=AlertKind.choices)
     state = filters.ChoiceFilter(field_name="state", lookup_expr="exact", choices=AlertState.choices)
-    since = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    since = UtcIsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
 
     class Meta:
         model = Alert

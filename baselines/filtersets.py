@@ -2,6 +2,7 @@ from django_filters import rest_framework as filters
 
 from baselines.models import Detection, Event
 from cameras.models import Camera
+from nem.filters import UtcIsoDateTimeFilter
 
 
 class DetectionFilterSet(filters.FilterSet):
@@ -11,8 +12,8 @@ class DetectionFilterSet(filters.FilterSet):
         field_name="camera", lookup_expr="exact", queryset=Camera.objects.all(), to_field_name="id"
     )
     object_type = filters.CharFilter(field_name="object_type", lookup_expr="iexact")
-    start_date = filters.IsoDateTimeFilter(field_name="detected_at", lookup_expr="gte")
-    end_date = filters.IsoDateTimeFilter(field_name="detected_at", lookup_expr="lte")
+    start_date = UtcIsoDateTimeFilter(field_name="detected_at", lookup_expr="gte")
+    end_date = UtcIsoDateTimeFilter(field_name="detected_at", lookup_expr="lte")
     min_confidence = filters.NumberFilter(field_name="confidence", lookup_expr="gte")
 
     class Meta:
@@ -24,8 +25,8 @@ class EventFilterSet(filters.FilterSet):
     camera_id = filters.ModelChoiceFilter(
         field_name="camera", lookup_expr="exact", queryset=Camera.objects.all(), to_field_name="id"
     )
-    start_date = filters.IsoDateTimeFilter(field_name="ended_at", lookup_expr="gte")
-    end_date = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
+    start_date = UtcIsoDateTimeFilter(field_name="ended_at", lookup_expr="gte")
+    end_date = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
 
     class Meta:
         model = Event

@@ -56,7 +56,7 @@ request = function()
   end
   counter = counter + 1
   local name = "mix_%(nonce)s_" .. tid .. "_" .. counter
-  local body = '{"name":"' .. name .. '","folder_path":"/export/foscam/' .. name .. '"}'
+  local body = '{"name":"' .. name .. '","folder_path":"%(media)s/' .. name .. '"}'
   return wrk.format("POST", "/api/cameras",
     {["Content-Type"] = "application/json", ["X-API-Key"] = "%(key)s"}, body)
 end
@@ -217,6 +217,8 @@ def run() -> list[Row]:
         NEM_MEDIA_ROOT=str(media),
         NEM_RATE_LIMIT_MEDIA="100000000/s",  # the limiter itself is measured, not a 429 wall
         NEM_VAR_DIR=str(tmp / "var"),
+        # gunicorn refuses to start without a broker URL; requests only enqueue, nothing consumes
+        CELERY_BROKER_URL=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14"),
         PYTHONDONTWRITEBYTECODE="1",
     )
     server = Server(env, workers, threads, tmp / "gunicorn.log")
@@ -225,7 +227,7 @@ def run() -> list[Row]:
     try:
         for i in range(N_CAMERAS):
             status, body = _http("POST", server.base + "/api/cameras",
-                                 {"name": f"Load camera {i:03d}", "folder_path": f"/export/foscam/load_{i:03d}"})
+                                 {"name": f"Load camera {i:03d}", "folder_path": str(media / f"load_{i:03d}")})
             if status not in (201, 409):
                 raise RuntimeError(f"seeding camera {i} failed: {status} {body[:300]!r}")
         list_url = server.base + "/api/cameras"
@@ -270,7 +272,7 @@ def run() -> list[Row]:
         rows.append(Row("camera detail errors", detail.errors, "errors", f"of {detail.requests} requests", None, "= 0", detail.errors == 0))
 
         script = tmp / "mix.lua"
-        script.write_text(MIX_LUA % {"key": API_KEY, "nonce": str(int(time.time()))})
+        script.write_text(MIX_LUA % {"key": API_KEY, "nonce": str(int(time.time())), "media": str(media)})
         mix = wrk(list_url, seconds=SHORT, connections=16, script=str(script))
         rows.append(Row(f"create-then-delete mix, 16 conn, {SHORT} s", round(mix.rps), "req/s", "bare view",
                         round(bare.rps), "reported", None))

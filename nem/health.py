@@ -58,7 +58,10 @@ CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_b
 @extend_schema(
     summary="Liveness",
     auth=[],
-    responses={200: inline_serializer("Health", {"status": serializers.CharField()})},
+    responses={
+        200: inline_serializer("Health", {"status": serializers.CharField()}),
+        **problem_responses(422, e422="A query parameter carries a control character"),
+    },
 )
 @api_view(["GET"])
 @authentication_classes([])
@@ -87,7 +90,7 @@ def health(request):
                 "degraded": serializers.ListField(child=serializers.CharField()),
             },
         ),
-        **problem_responses(503, e503="Not ready (problem+json with `checks`)"),
+        **problem_responses(422, 503, e503="Not ready (problem+json with `checks`)"),
     },
 )
 @api_view(["GET"])

@@ -123,3 +123,24 @@ def test_an_unhandled_error_outside_the_api_is_an_html_page_for_browsers():
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
     assert b"RuntimeError" not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/alerts?since=0674-10-07T01:51:04-20:56",
+        "/api/detections?start_date=2026-01-01T00:00:00%2B23:30",
+        "/api/events?end_date=2026-01-01T00:00:00-16:00",
+    ],
+)
+def test_a_time_zone_offset_postgresql_refuses_is_read_as_utc(api_client, url):
+    assert api_client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_date_time_that_cannot_be_moved_to_utc_is_a_422(api_client):
+    response = api_client.get("/api/detections?start_date=0001-01-01T00:00:00%2B05:00")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"field": "start_date", "message": "This date-time is out of range."}]

@@ -161,7 +161,7 @@ class Load:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_the_api_keeps_answering_when_the_cache_redis_hangs_then_dies(live_server, redis_cache):
+def test_the_api_keeps_answering_when_the_cache_redis_hangs_then_dies(live_server, redis_cache, media_root):
     from cameras.tests.factories import CameraFactory
 
     for camera_id in CAMERA_IDS:
@@ -183,7 +183,7 @@ def test_the_api_keeps_answering_when_the_cache_redis_hangs_then_dies(live_serve
         load.wait_for(40)
 
         ready_status, ready = _get(base + "/ready")
-        created_status, created = _post(base + "/api/cameras", {"name": "During outage", "folder_path": "/export/foscam/outage"})
+        created_status, created = _post(base + "/api/cameras", {"name": "During outage", "folder_path": str(media_root / "outage")})
         after_write_status, after_write = _get(base + "/api/cameras")
         load.wait_for(20)
     finally:
@@ -200,7 +200,7 @@ def test_the_api_keeps_answering_when_the_cache_redis_hangs_then_dies(live_serve
 
     assert ready_status == 503
     assert ready["status"] == 503  # a problem document naming what is down
-    assert ready["checks"] == {"database": "ok", "cache": "unavailable", "broker": "ok"}
+    assert ready["checks"] == {"database": "ok", "cache": "unavailable", "broker": "ok", "media_root": "ok"}
     assert ready["detail"] == "Not ready: cache unavailable."
     assert created_status == 201
     assert after_write_status == 200
