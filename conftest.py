@@ -106,8 +106,20 @@ def camera(db):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """The SQLite test database is a per-process temp file (see nem.settings.test): remove it."""
+    """With NEM_EXPECTED_SKIPS naming a file of regular expressions (CI sets it), a skip that matches
+    none of them fails the run: a missing peer or package must not pass as a skip. Then the SQLite
+    test database, a per-process temp file (see nem.settings.test), is removed."""
     import os
+
+    expected = os.environ.get("NEM_EXPECTED_SKIPS")
+    if expected:
+        unexpected = unexpected_skips(expected)
+        if unexpected:
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            reporter.write_line(f"{len(unexpected)} unexpected skip(s) (not in {expected}):", red=True)
+            for skip in unexpected:
+                reporter.write_line(f"  {skip}")
+            session.exitstatus = 1
 
     from django.conf import settings
 
@@ -120,3 +132,21 @@ def pytest_sessionfinish(session, exitstatus):
                 os.remove(name + suffix)
             except FileNotFoundError:
                 pass
+
+
+_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skips.append(f"{report.nodeid}: {reason}")
+
+
+def unexpected_skips(path: str) -> list[str]:
+    """The skips of this run that match none of the regular expressions in ``path``."""
+    import re
+
+    with open(path) as listing:
+        patterns = [re.compile(line.strip()) for line in listing if line.strip() and not line.startswith("#")]
+    return [skip for skip in _skips if not any(p.search(skip) for p in patterns)]

@@ -19,13 +19,12 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from bench.common import Row, median, setup_django
+from bench.common import Row, interleaved, setup_django
 
 FILES = 12
 ROUNDS = 8
@@ -46,21 +45,6 @@ def _write_frames(folder: Path) -> list[Path]:
         cv2.imwrite(str(path), noisy, [cv2.IMWRITE_JPEG_QUALITY, 90])
         paths.append(path)
     return paths
-
-
-def _interleaved(items: list, funcs: dict[str, object]) -> dict[str, float]:
-    """Median ms per call of each function, calling them in turn on each item, round after round."""
-    times: dict[str, list[float]] = {name: [] for name in funcs}
-    for item in items[:3]:  # warm-up
-        for func in funcs.values():
-            func(item)
-    for _ in range(ROUNDS):
-        for item in items:
-            for name, func in funcs.items():
-                t0 = time.perf_counter()
-                func(item)
-                times[name].append((time.perf_counter() - t0) * 1000)
-    return {name: median(values) for name, values in times.items()}
 
 
 def _service_rows(frames: list[Path], media_root: Path) -> list[Row]:
@@ -92,7 +76,7 @@ def _service_rows(frames: list[Path], media_root: Path) -> list[Row]:
         def decode(path: Path) -> None:
             cv2.imread(str(path))
 
-        observed = _interleaved(frames, {"observe": observe, "decode": decode})
+        observed = interleaved(frames, {"observe": observe, "decode": decode}, rounds=ROUNDS)
         Camera.objects.filter(pk="bench_cam").update(last_seen_at=dt.datetime.now(dt.UTC))
         camera.refresh_from_db()
 
@@ -105,7 +89,7 @@ def _service_rows(frames: list[Path], media_root: Path) -> list[Row]:
                 camera=fresh, record=IngestionRecord.objects.filter(pk="bench_cam").first(), now=dt.datetime.now(dt.UTC)
             )
 
-        evaluated = _interleaved(list(range(FILES)), {"evaluate": evaluate, "old": old_rule})
+        evaluated = interleaved(list(range(FILES)), {"evaluate": evaluate, "old": old_rule}, rounds=ROUNDS)
     finally:
         overrides.disable()
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -151,7 +135,7 @@ def run() -> list[Row]:
         def decode(path: Path) -> None:
             cv2.imread(str(path))
 
-        figures = _interleaved(frames, {"signature": signature, "reduced": reduced, "decode": decode})
+        figures = interleaved(frames, {"signature": signature, "reduced": reduced, "decode": decode}, rounds=ROUNDS)
         rows = [
             Row(
                 figure="health picture signature, 1080p JPEG (eighth-scale decode, dHash, block means)",

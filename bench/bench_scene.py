@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bench.common import Row, median, setup_django
+from bench.common import Row, interleaved, setup_django
 
 FILES = 12
 ROUNDS = 8
@@ -65,21 +65,6 @@ def _write_frames(folder: Path) -> tuple[list[Path], list[Path], Path]:
     return unchanged, changed, reference
 
 
-def _interleaved(files: list[Path], funcs: dict[str, object]) -> dict[str, float]:
-    """Median ms per call of each function, calling them in turn on each file, round after round."""
-    times: dict[str, list[float]] = {name: [] for name in funcs}
-    for path in files[:3]:  # warm-up
-        for func in funcs.values():
-            func(path)
-    for _ in range(ROUNDS):
-        for path in files:
-            for name, func in funcs.items():
-                t0 = time.perf_counter()
-                func(path)
-                times[name].append((time.perf_counter() - t0) * 1000)
-    return {name: median(values) for name, values in times.items()}
-
-
 def _service_rows(unchanged: list[Path], media_root: Path, store: Path) -> list[Row]:
     """The whole service call per unchanged frame: decode, compare, monitor row lock and update."""
     setup_django()
@@ -111,7 +96,7 @@ def _service_rows(unchanged: list[Path], media_root: Path, store: Path) -> list[
         def decode(path: Path) -> None:
             cv2.imread(str(path))
 
-        figures = _interleaved(unchanged, {"service": compare, "decode": decode})
+        figures = interleaved(unchanged, {"service": compare, "decode": decode}, rounds=ROUNDS)
     finally:
         overrides.disable()
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -152,8 +137,8 @@ def run() -> list[Row]:
             cv2.imread(str(path), cv2.IMREAD_REDUCED_GRAYSCALE_4)
 
         funcs = {"compare": compare, "full": decode_full, "reduced": decode_reduced}
-        same = _interleaved(unchanged, funcs)
-        covered = _interleaved(changed, funcs)
+        same = interleaved(unchanged, funcs, rounds=ROUNDS)
+        covered = interleaved(changed, funcs, rounds=ROUNDS)
         verdict = detector.compare(reference, detector.load_frame(changed[0], config=config), config=config)
         rows = [
             Row(

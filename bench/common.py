@@ -54,3 +54,19 @@ def timed(func: Callable[[], object], *, repeat: int, warmup: int = 3) -> list[f
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def interleaved(items: list, funcs: dict[str, Callable[[object], object]], *, rounds: int) -> dict[str, float]:
+    """Median ms per call of each function, calling them in turn on each item, round after round,
+    so the figure and its reference see the same machine load."""
+    times: dict[str, list[float]] = {name: [] for name in funcs}
+    for item in items[:3]:  # warm-up
+        for func in funcs.values():
+            func(item)
+    for _ in range(rounds):
+        for item in items:
+            for name, func in funcs.items():
+                t0 = time.perf_counter()
+                func(item)
+                times[name].append((time.perf_counter() - t0) * 1000)
+    return {name: median(values) for name, values in times.items()}

@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import ipaddress
 import os
-import re
 import urllib.parse
 import uuid
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from onvifctl.adapter import (
     DeviceUnsupported,
     OnvifError,
 )
-from onvifctl.topics import Notification, parse_pull_response
+from onvifctl.topics import Notification, parse_pull_response, parse_timestamp
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -83,14 +82,6 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
-def _timestamp(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        stamp = dt.datetime.fromisoformat(re.sub(r"Z$", "+00:00", value.strip()))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
 
 
 class PullPointClient:
@@ -236,8 +227,8 @@ class PullPointClient:
     def _termination(self, answer, seconds: float) -> dt.datetime:
         """The termination time on our clock: the device's TerminationTime minus its CurrentTime
         (both on the device clock), so a skewed device clock does not shorten or stretch it."""
-        current = _timestamp(answer.findtext("wsnt:CurrentTime", namespaces=NS))
-        termination = _timestamp(answer.findtext("wsnt:TerminationTime", namespaces=NS))
+        current = parse_timestamp(answer.findtext("wsnt:CurrentTime", namespaces=NS))
+        termination = parse_timestamp(answer.findtext("wsnt:TerminationTime", namespaces=NS))
         left = (termination - current) if current and termination else dt.timedelta(seconds=seconds)
         return dt.datetime.now(dt.UTC) + left
 
@@ -250,8 +241,8 @@ class PullPointClient:
             parameters=subscription.reference_parameters,
             read_timeout=seconds + self._http.timeout.read,
         )
-        termination = _timestamp(answer.findtext("tev:TerminationTime", namespaces=NS))
-        current = _timestamp(answer.findtext("tev:CurrentTime", namespaces=NS))
+        termination = parse_timestamp(answer.findtext("tev:TerminationTime", namespaces=NS))
+        current = parse_timestamp(answer.findtext("tev:CurrentTime", namespaces=NS))
         if termination and current:
             subscription.terminates_at = dt.datetime.now(dt.UTC) + (termination - current)
         return parse_pull_response(answer)

@@ -100,7 +100,8 @@ def _state(data: dict[str, str]) -> bool | None:
     return True if value in _TRUE else False if value in _FALSE else None
 
 
-def _timestamp(value: str | None) -> dt.datetime | None:
+def parse_timestamp(value: str | None) -> dt.datetime | None:
+    """An ONVIF xs:dateTime as an aware datetime (UTC when it names no zone), or None."""
     if not value:
         return None
     try:
@@ -121,7 +122,7 @@ def parse_notification(element) -> Notification:
     if message is not None:
         source, data = _items(message, "Source"), _items(message, "Data")
         operation = message.get("PropertyOperation") or ""
-        occurred_at = _timestamp(message.get("UtcTime"))
+        occurred_at = parse_timestamp(message.get("UtcTime"))
     return Notification(
         topic=topic,
         kind=kind,
