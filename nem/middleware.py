@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nem.errors import problem_json_response
+from nem.errors import INVALID_QUERY, problem_json_response
 
 # No id, token or route segment of this API contains a control character; PostgreSQL also
 # refuses NUL in text outright, so such input must never reach a query.
@@ -29,6 +29,7 @@ class RejectControlCharactersMiddleware:
                     request,
                     422,
                     f"Request validation failed: {field}: NUL characters are not allowed",
+                    kind=INVALID_QUERY,
                     errors=[{"field": field, "message": "NUL characters are not allowed"}],
                 )
         return self.get_response(request)

@@ -1,9 +1,10 @@
-"""The list envelope of the contract: ``{"items": [...], "pagination": {...}}``.
+"""The list envelope of every list: ``{"items": [...], "pagination": {...}}``.
 
 ``limit`` (1..max, default max) and ``offset`` page any list; ``cursor`` (opaque, from
 ``next_cursor``) continues after the last row of the previous page with a keyset condition on
-the queryset's ordering, so rows inserted meanwhile never shift a page. The paginator refuses
-unordered querysets: an unordered page can repeat or skip rows.
+the queryset's ordering, so rows inserted meanwhile never shift a page. A cursor carries the
+ordering it was issued for: used with another ``ordering`` it is refused, not misread. The
+paginator refuses unordered querysets: an unordered page can repeat or skip rows.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import base64
 import json
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from nem.errors import UnprocessableEntity
+from nem.errors import InvalidQueryParameter
 
 # Databases refuse offsets past their integer range (a 500); no real page is this deep.
 MAX_OFFSET = 2**31 - 1
@@ -33,27 +35,87 @@ def parse_int_param(request, name: str, default: int, lo: int, hi: int | None) -
     try:
         value = int(raw)
     except ValueError:
-        raise UnprocessableEntity(name, f"must be an integer, got {raw[:40]!r}") from None
+        raise InvalidQueryParameter(name, f"must be an integer, got {raw[:40]!r}") from None
     if value < lo or (hi is not None and value > hi):
         bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
-        raise UnprocessableEntity(name, f"must be {bound}")
+        raise InvalidQueryParameter(name, f"must be {bound}")
     return value
 
 
-def encode_cursor(values: list) -> str:
-    raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values], separators=(",", ":"))
+def encode_cursor(values: list, ordering: list[str] | None = None) -> str:
+    """``values`` of the last row, and (for lists with ``ordering``) the ordering they follow."""
+    plain = [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
+    raw = json.dumps(plain if ordering is None else {"o": ordering, "v": plain}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> list:
+def decode_cursor(cursor: str, size: int, ordering: list[str] | None = None) -> list:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError):
-        raise UnprocessableEntity("cursor", "is not a cursor this API issued") from None
-    if not isinstance(values, list) or len(values) != size:
-        raise UnprocessableEntity("cursor", "is not a cursor this API issued")
-    return values
+        raise InvalidQueryParameter("cursor", "is not a cursor this API issued") from None
+    if ordering is not None:
+        if not isinstance(decoded, dict) or not isinstance(decoded.get("o"), list):
+            raise InvalidQueryParameter("cursor", "is not a cursor this API issued")
+        if decoded["o"] != ordering:
+            raise InvalidQueryParameter(
+                "cursor", "was issued for another ordering; start again without a cursor, or send the same ordering"
+            )
+        decoded = decoded.get("v")
+    if not isinstance(decoded, list) or len(decoded) != size:
+        raise InvalidQueryParameter("cursor", "is not a cursor this API issued")
+    return decoded
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    rows: list
+    has_more: bool
+    next_cursor: str | None
+
+
+def keyset_after(queryset: QuerySet, ordering: list[str], values: list) -> Q:
+    """Keyset condition: rows strictly after ``values`` in ``ordering`` (``-name`` descending)."""
+    model = queryset.model
+    condition = Q()
+    equal_so_far = Q()
+    for name, raw in zip(ordering, values, strict=True):
+        field_name = name.lstrip("-")
+        field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
+        try:
+            value = field.to_python(raw)
+        except Exception:  # noqa: BLE001 - any bad value is a bad cursor
+            raise InvalidQueryParameter("cursor", "is not a cursor this API issued") from None
+        if value is None:
+            raise InvalidQueryParameter("cursor", "is not a cursor this API issued")
+        op = "lt" if name.startswith("-") else "gt"
+        condition |= equal_so_far & Q(**{f"{field_name}__{op}": value})
+        equal_so_far &= Q(**{field_name: value})
+    return condition
+
+
+def keyset_page(queryset: QuerySet, *, limit: int, cursor: str | None, bind_ordering: bool = True) -> KeysetPage:
+    """The one keyset paginator: ``limit`` rows of an ordered queryset after ``cursor``. With
+    ``bind_ordering`` the cursor carries the ordering and is refused under another one; without it
+    (a list with one fixed ordering) it is the bare list of values."""
+    if not queryset.ordered:
+        raise QuerySetNotOrdered(f"refusing to paginate an unordered queryset of {queryset.model.__name__}")
+    ordering = [str(f) for f in queryset.query.order_by]
+    bound = ordering if bind_ordering else None
+    if cursor:
+        queryset = queryset.filter(keyset_after(queryset, ordering, decode_cursor(cursor, len(ordering), bound)))
+    rows = list(queryset[: limit + 1])
+    return _page(rows, limit, ordering, bound)
+
+
+def _page(rows: list, limit: int, ordering: list[str], bound: list[str] | None) -> KeysetPage:
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if has_more and rows:
+        next_cursor = encode_cursor([getattr(rows[-1], f.lstrip("-")) for f in ordering], bound)
+    return KeysetPage(rows, has_more, next_cursor)
 
 
 class DefaultPagination(BasePagination):
@@ -67,41 +129,24 @@ class DefaultPagination(BasePagination):
         self.request = request
         self.limit = parse_int_param(request, "limit", self.default_limit, 1, self.max_limit)
         cursor = request.query_params.get("cursor") if self.allow_cursor else None
-        self.ordering = [str(f) for f in queryset.query.order_by]
         self.total = queryset.count()
         if cursor:
             if request.query_params.get("offset") not in (None, ""):
-                raise UnprocessableEntity("offset", "cannot be combined with cursor")
+                raise InvalidQueryParameter("offset", "cannot be combined with cursor")
             self.offset = None
-            queryset = queryset.filter(self._after(queryset, decode_cursor(cursor, len(self.ordering))))
-            page = list(queryset[: self.limit + 1])
+            page = keyset_page(queryset, limit=self.limit, cursor=cursor)
         else:
             self.offset = parse_int_param(request, "offset", 0, 0, MAX_OFFSET)
-            page = list(queryset[self.offset : self.offset + self.limit + 1])
-        self.has_more = len(page) > self.limit
-        page = page[: self.limit]
-        self.next_cursor = None
-        if self.allow_cursor and self.has_more and page:
-            last = page[-1]
-            self.next_cursor = encode_cursor([getattr(last, f.lstrip("-")) for f in self.ordering])
-        return page
+            rows = list(queryset[self.offset : self.offset + self.limit + 1])
+            ordering = [str(f) for f in queryset.query.order_by]
+            page = _page(rows, self.limit, ordering, ordering)
+        self.has_more = page.has_more
+        self.next_cursor = page.next_cursor if self.allow_cursor else None
+        return page.rows
 
-    def _after(self, queryset: QuerySet, values: list) -> Q:
-        """Keyset condition: rows strictly after ``values`` in the queryset's ordering."""
-        model = queryset.model
-        condition = Q()
-        equal_so_far = Q()
-        for name, raw in zip(self.ordering, values, strict=True):
-            field_name = name.lstrip("-")
-            field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
-            try:
-                value = field.to_python(raw)
-            except Exception:  # noqa: BLE001 - any bad value is a bad cursor
-                raise UnprocessableEntity("cursor", "is not a cursor this API issued") from None
-            op = "lt" if name.startswith("-") else "gt"
-            condition |= equal_so_far & Q(**{f"{field_name}__{op}": value})
-            equal_so_far &= Q(**{field_name: value})
-        return condition
+    def query_param_names(self) -> list[str]:
+        """The query parameters this paginator reads (the strict-query check allows them)."""
+        return ["limit", "offset", "cursor"] if self.allow_cursor else ["limit", "offset"]
 
     def pagination_data(self) -> OrderedDict:
         data = OrderedDict(total=self.total, limit=self.limit, offset=self.offset)

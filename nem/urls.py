@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from nem import health
+from nem import health, problem_pages
+from nem.api import ApiRootView
 
 # Each app owns its api/urls.py; this is the only place that composes them.
 api_patterns = [
@@ -22,7 +23,10 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]),
         name="docs",
     ),
+    path("api/", ApiRootView.as_view(), name="api-root"),
     path("api/", include(api_patterns)),
+    path("problems/", problem_pages.problem_index, name="problem-index"),
+    path("problems/<slug:slug>", problem_pages.problem_detail, name="problem-detail"),
     path("health", health.health, name="health"),
     path("ready", health.ready, name="ready"),
     path("admin/", admin.site.urls),
