@@ -64,22 +64,30 @@ def problem_type(slug: str, status: int, title: str, description: str) -> Proble
 
 # Kinds the handler produces from framework exceptions (no domain exception behind them).
 VALIDATION_ERROR = problem_type(
-    "validation-error", 422, "Request body is invalid",
+    "validation-error",
+    422,
+    "Request body is invalid",
     "The request body (or a path value) broke a rule. `errors` lists each offending field as "
     "`{field, message}`; nothing was stored. Fix the fields named and send the request again.",
 )
 INVALID_QUERY = problem_type(
-    "invalid-query-parameter", 422, "Query parameter is invalid",
+    "invalid-query-parameter",
+    422,
+    "Query parameter is invalid",
     "A query parameter is unknown to this operation or its value is not accepted (a filter, "
     "`ordering`, `limit`, `offset`, `cursor`, `fields`). `errors` names each parameter and what it accepts.",
 )
 AUTHENTICATION_REQUIRED = problem_type(
-    "authentication-required", 401, "API key required",
+    "authentication-required",
+    401,
+    "API key required",
     "Send an API key in the `X-API-Key` header (or the `api_key` query parameter). Keys are made in the "
     "admin or with `manage.py create_api_key`.",
 )
 INVALID_API_KEY = problem_type(
-    "invalid-api-key", 401, "API key is invalid",
+    "invalid-api-key",
+    401,
+    "API key is invalid",
     "The API key sent is unknown, revoked or expired. Too many invalid keys from one address are "
     "answered with `rate-limited` for a while.",
 )
@@ -87,12 +95,16 @@ PERMISSION_DENIED = problem_type(
     "permission-denied", 403, "Permission denied", "The credentials are valid but do not allow this operation."
 )
 NOT_FOUND = problem_type(
-    "not-found", 404, "Not found",
+    "not-found",
+    404,
+    "Not found",
     "No endpoint matches the path, or the resource it names does not exist (see `detail`).",
 )
 METHOD_NOT_ALLOWED = problem_type(
-    "method-not-allowed", 405, "Method not allowed", "The path exists but does not take this HTTP method; "
-    "the `Allow` header lists the ones it takes.",
+    "method-not-allowed",
+    405,
+    "Method not allowed",
+    "The path exists but does not take this HTTP method; the `Allow` header lists the ones it takes.",
 )
 NOT_ACCEPTABLE = problem_type(
     "not-acceptable", 406, "Not acceptable", "No representation matches the `Accept` header: ask for JSON."
@@ -104,18 +116,24 @@ UNSUPPORTED_MEDIA_TYPE = problem_type(
     "unsupported-media-type", 415, "Unsupported media type", "Send the body as `application/json`."
 )
 RATE_LIMITED = problem_type(
-    "rate-limited", 429, "Rate limit exceeded",
+    "rate-limited",
+    429,
+    "Rate limit exceeded",
     "Too many requests (or too many invalid API keys) from this address. Wait the seconds in `Retry-After`.",
 )
 INTERNAL_ERROR = problem_type(
     "internal-error", 500, "Internal server error", "A bug: the error was logged. Retrying will not help."
 )
 DATABASE_UNAVAILABLE = problem_type(
-    "database-unavailable", 503, "Database unavailable",
+    "database-unavailable",
+    503,
+    "Database unavailable",
     "The database is down or restarting. Retry after the seconds in `Retry-After`; nothing was changed.",
 )
 NOT_READY = problem_type(
-    "not-ready", 503, "Not ready",
+    "not-ready",
+    503,
+    "Not ready",
     "`/ready`: a dependency (database, cache, broker, media root) is unavailable, or with `?strict=1` a "
     "background job is failed or overdue. `checks` and `jobs` say which.",
 )
@@ -264,9 +282,18 @@ _DRF_KINDS: tuple[tuple[type[exceptions.APIException], ProblemType], ...] = (
 
 # The kind of an error known only by its status (Django's handlers, a view's own problem response).
 _GENERIC_BY_STATUS = {
-    400: "bad-request", 401: "authentication-required", 403: "permission-denied", 404: "not-found",
-    405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 413: "request-too-large",
-    415: "unsupported-media-type", 422: "validation-error", 429: "rate-limited", 500: "internal-error",
+    400: "bad-request",
+    401: "authentication-required",
+    403: "permission-denied",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "request-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    429: "rate-limited",
+    500: "internal-error",
     503: "service-unavailable",
 }
 
@@ -276,7 +303,9 @@ def kind_for_status(status_code: int) -> ProblemType:
     return PROBLEM_TYPES[slug]
 
 
-def problem(status_code: int, detail: str, *, instance: str = "", kind: ProblemType | None = None, **extra: Any) -> dict:
+def problem(
+    status_code: int, detail: str, *, instance: str = "", kind: ProblemType | None = None, **extra: Any
+) -> dict:
     kind = kind or kind_for_status(status_code)
     body = {
         "type": kind.uri,
@@ -357,7 +386,10 @@ def problem_exception_handler(exc, context):
         # The database is down or restarting: tell clients to come back, don't blame them (500).
         logger.warning("database unavailable: %s", type(exc).__name__)
         return problem_response(
-            request, 503, "The database is unavailable. Retry shortly.", headers={"Retry-After": "5"},
+            request,
+            503,
+            "The database is unavailable. Retry shortly.",
+            headers={"Retry-After": "5"},
             kind=DATABASE_UNAVAILABLE,
         )
 
@@ -403,7 +435,9 @@ def handler404(request, exception=None):
         from django.views.defaults import page_not_found
 
         return page_not_found(request, exception)
-    return problem_json_response(request, 404, "No endpoint matches this path. The API's resources are listed at /api/.")
+    return problem_json_response(
+        request, 404, "No endpoint matches this path. The API's resources are listed at /api/."
+    )
 
 
 def handler400(request, exception=None):

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from nem.errors import INVALID_QUERY, problem_json_response
-
-# No id, token or route segment of this API contains a control character; PostgreSQL also
-# refuses NUL in text outright, so such input must never reach a query.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from nem.text import has_control_characters
 
 
 class RejectControlCharactersMiddleware:
@@ -20,7 +15,7 @@ class RejectControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _CONTROL.search(request.path):
+        if has_control_characters(request.path):
             return problem_json_response(request, 404, "No endpoint matches this path.")
         for name, values in request.GET.lists():
             if "\x00" in name or any("\x00" in v for v in values):

@@ -19,6 +19,8 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
+from nem.text import has_control_characters
+
 # Fields that name things (ids, tokens, account names), besides the *_id pattern. A camera's name
 # and folder_path refuse control characters in their own validators, with their own messages.
 IDENTIFIER_KEYS = frozenset(
@@ -38,7 +40,6 @@ IDENTIFIER_KEYS = frozenset(
         "status",
     }
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _is_identifier(key: str) -> bool:
@@ -76,7 +77,7 @@ def check_body(data, *, max_depth: int, strings: bool = True) -> None:
                 is_id = _is_identifier(key) if type(key) is str else identifier
                 if "\x00" in item:
                     _refuse(_path((key, chain)), "Null characters are not allowed.")
-                if is_id and _CONTROL.search(item):
+                if is_id and has_control_characters(item):
                     _refuse(
                         _path((key, chain)),
                         "Control characters (tab, newline, escape...) are not allowed in an identifier",

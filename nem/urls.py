@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from nem import health, problem_pages
@@ -29,6 +30,8 @@ urlpatterns = [
     path("problems/<slug:slug>", problem_pages.problem_detail, name="problem-detail"),
     path("health", health.health, name="health"),
     path("ready", health.ready, name="ready"),
+    # APPEND_SLASH is off (the API's paths have no trailing slash): the admin's bare path redirects itself.
+    path("admin", RedirectView.as_view(url="/admin/", permanent=True)),
     path("admin/", admin.site.urls),
 ]
 
