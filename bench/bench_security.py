@@ -1,4 +1,4 @@
-"""Security hardening (issue 11): what the new checks cost, each against the path it replaced.
+"""Security hardening: what the new checks cost, each against the path it replaced.
 
 - A device SOAP exchange (GetSystemDateAndTime to the ONVIF device simulator on 127.0.0.1)
   through ``DeviceHTTPAdapter`` (address check, one total deadline over every read, size cap, no

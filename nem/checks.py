@@ -175,7 +175,7 @@ SETTING_RULES: list[SettingRule] = [
     number("NEM_ONVIF_DISCOVERY_PORT", minimum=1, maximum=65535, integer=True),
     number("NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS", above=0),
     rate("NEM_RATE_LIMIT_DISCOVERY"),
-    # ONVIF events and PTZ presets (issue 17)
+    # ONVIF events and PTZ presets
     number("NEM_ONVIF_EVENTS_PULL_SECONDS", above=0, maximum=600),
     number("NEM_ONVIF_EVENTS_SUBSCRIPTION_SECONDS", minimum=10, maximum=86400),
     number("NEM_ONVIF_EVENTS_RENEW_BEFORE_SECONDS", minimum=0),
@@ -190,7 +190,7 @@ SETTING_RULES: list[SettingRule] = [
     url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "amqps", "pyamqp", "filesystem", "memory")),
     SettingRule("TIME_ZONE", "an IANA time zone name such as UTC or Europe/Berlin", _time_zone),
     number("SECURE_HSTS_SECONDS", minimum=0, integer=True),
-    # retention (issue 16)
+    # retention
     number("NEM_RETENTION_FRAMES_MAX_AGE_HOURS", minimum=0, integer=True),
     number("NEM_RETENTION_FRAMES_MAX_COUNT", minimum=0, integer=True),
     number("NEM_RETENTION_UPLOADS_MAX_AGE_DAYS", minimum=0, integer=True),
@@ -204,7 +204,7 @@ SETTING_RULES: list[SettingRule] = [
     number("NEM_STORAGE_FLOOR_BYTES", minimum=0, integer=True),
     SettingRule("NEM_STORAGE_FREE_PROBE", "empty, or the dotted path of a callable f(path) -> (total_bytes, free_bytes)",
                 _dotted_callable),
-    # security hardening (issue 11)
+    # security hardening
     SettingRule(
         "NEM_API_KEYS",
         "API keys of at least 32 characters each (manage.py create_api_key makes one)",
@@ -217,7 +217,7 @@ SETTING_RULES: list[SettingRule] = [
     number("NEM_VIDEO_EXTRACT_SECONDS", above=0),
     number("NEM_AUTH_FAILURE_LIMIT", minimum=1, integer=True),
     number("NEM_AUTH_FAILURE_WINDOW_SECONDS", minimum=1, integer=True),
-    # camera health (issue 14)
+    # camera health
     number("NEM_HEALTH_OFFLINE_GRACE_SECONDS", minimum=1, integer=True),
     number("NEM_HEALTH_OFFLINE_GRACE_FTP_SECONDS", minimum=0, integer=True),
     number("NEM_HEALTH_ONLINE_AFTER_FRAMES", minimum=1, maximum=16, integer=True),

@@ -390,7 +390,7 @@ NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS = env.float("NEM_ONVIF_DISCOVERY_DEVI
 # Per client IP; a discovery sends up to a thousand probes, so keep it scarce.
 NEM_RATE_LIMIT_DISCOVERY = env.str("NEM_RATE_LIMIT_DISCOVERY", default="6/m")
 
-# RETENTION (issue 16: storage that never fills; prune_storage)
+# RETENTION: storage that never fills; prune_storage
 # NEM's own grabbed frames: kept this many hours, at most this many per camera (0: no limit).
 NEM_RETENTION_FRAMES_MAX_AGE_HOURS = env.int("NEM_RETENTION_FRAMES_MAX_AGE_HOURS", default=24)
 NEM_RETENTION_FRAMES_MAX_COUNT = env.int("NEM_RETENTION_FRAMES_MAX_COUNT", default=2000)
@@ -489,7 +489,7 @@ SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$"]
 # The production refusal of an open API (NEM_API_KEY_REQUIRED=false) needs this to be said out loud.
 NEM_ALLOW_OPEN_API = env.bool("NEM_ALLOW_OPEN_API", default=False)
 
-# SECURITY HARDENING (issue 11)
+# SECURITY HARDENING
 # Networks a camera connection may reach (RTSP, ONVIF, discovery): CIDRs, comma separated. Default:
 # RFC 1918 and IPv6 ULA. Loopback and link-local are reachable only when an entry lies inside them.
 NEM_DEVICE_NETWORKS = env.list("NEM_DEVICE_NETWORKS", default=["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
@@ -527,9 +527,9 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     *SPECTACULAR_SETTINGS.get("POSTPROCESSING_HOOKS", ["drf_spectacular.hooks.postprocess_schema_enums"]),
     "nem.schema_limits.document_request_limits",
 ]
-# END SECURITY HARDENING (issue 11)
+# END SECURITY HARDENING
 
-# ALERTS (issue 15)
+# ALERTS
 # MQTT: one connection owned by `manage.py run_alert_publisher`; empty = no MQTT outbox rows at all.
 NEM_MQTT_URL = env.str("NEM_MQTT_URL", default="")  # mqtt://user:password@host:1883 or mqtts://...
 NEM_MQTT_CLIENT_ID = env.str("NEM_MQTT_CLIENT_ID", default="nem-alerts")
@@ -550,7 +550,7 @@ NEM_ALERT_ALLOW_LOOPBACK_TARGETS = env.bool("NEM_ALERT_ALLOW_LOOPBACK_TARGETS", 
 # every 15 seconds: retries whose backoff has passed (fresh deliveries are sent on commit)
 CELERY_BEAT_SCHEDULE["drain-alerts"] = {"task": "alerts.drain", "schedule": 15.0, "options": {"expires": 14}}
 
-# ONVIF EVENTS AND PTZ PRESETS (issue 17)
+# ONVIF EVENTS AND PTZ PRESETS
 # run_onvif_events: each PullMessages waits up to PULL seconds for messages; subscriptions are asked
 # for SUBSCRIPTION seconds and renewed when fewer than RENEW_BEFORE + PULL seconds are left; a
 # lapsed or refused subscription is recreated after a backoff that doubles up to BACKOFF_MAX.

@@ -38,5 +38,5 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # Tests render admin pages without running collectstatic first.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 
-# Alerts (issue 15): webhook and push receivers in tests are loopback peers.
+# Alerts: webhook and push receivers in tests are loopback peers.
 NEM_ALERT_ALLOW_LOOPBACK_TARGETS = True

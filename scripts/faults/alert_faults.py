@@ -1,4 +1,4 @@
-"""Alert fault scenarios (issue 15), run by scripts/faults/scenarios.py with its World (private
+"""Alert fault scenarios, run by scripts/faults/scenarios.py with its World (private
 PostgreSQL and Redis). MQTT goes to a private Mosquitto on a free port with persistence on, so the
 machine's own broker is never stopped and a subscriber's session survives a broker restart.
 

@@ -72,7 +72,7 @@ class World:
             CSRF_COOKIE_SECURE="false",
             PYTHONDONTWRITEBYTECODE="1",
             # Unacked messages of a killed worker come back after this (Redis broker); read by the
-            # settings once they offer it (see the report of issue 7). Shorter than the wait below.
+            # settings (NEM_CELERY_VISIBILITY_TIMEOUT). Shorter than the wait below.
             NEM_CELERY_VISIBILITY_TIMEOUT=os.environ.get("NEM_CELERY_VISIBILITY_TIMEOUT", "20"),
         )
         (self.work / "media").mkdir(exist_ok=True)
@@ -280,7 +280,7 @@ def duplicate_scan(w: World) -> tuple[bool, str]:
 
 SCENARIOS = {"postgres-restart": postgres_restart, "worker-killed": worker_killed, "duplicate-scan": duplicate_scan}
 
-# Alerts (issue 15): a private Mosquitto stopped, the publisher killed, a webhook receiver failing.
+# Alerts: a private Mosquitto stopped, the publisher killed, a webhook receiver failing.
 from alert_faults import SCENARIOS as ALERT_SCENARIOS  # noqa: E402 - scripts/faults is sys.path[0]
 
 SCENARIOS.update(ALERT_SCENARIOS)
