@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rest_framework.exceptions import ValidationError
-
 from cameras.media.paths import OUTSIDE_ROOT, folder_check, inside, media_root
 from cameras.models import Camera
-from nem.errors import Conflict
+from nem.errors import CameraConflict, InvalidInput
 
 ROOT_ITSELF = "folder_path is the media root itself"
 
@@ -48,14 +46,14 @@ def folder_overlap(
 
 
 def camera_folder_validate(*, folder_path: str, camera_id: str | None) -> None:
-    """422 for a folder outside the media root or the root itself; 409 naming the camera whose
-    folder overlaps it (with how to get a trashed one back)."""
+    """``InvalidInput`` for a folder outside the media root or the root itself; ``CameraConflict``
+    naming the camera whose folder overlaps it (with how to get a trashed one back)."""
     folder = folder_resolved(folder_path)
     problem = folder_place_problem(folder)
     if problem == OUTSIDE_ROOT:
-        raise ValidationError({"folder_path": [f"folder_path must be inside the media root ({media_root()})"]})
+        raise InvalidInput({"folder_path": [f"folder_path must be inside the media root ({media_root()})"]})
     if problem == ROOT_ITSELF:
-        raise ValidationError(
+        raise InvalidInput(
             {"folder_path": ["folder_path must be a folder inside the media root, not the root itself"]}
         )
     overlap = folder_overlap(camera_id, folder, camera_folders())
@@ -64,7 +62,7 @@ def camera_folder_validate(*, folder_path: str, camera_id: str | None) -> None:
         message = f"folder_path overlaps the folder of camera {other} (one camera's folder may not contain another's)."
         if trashed:
             message += f" That camera is in the trash: purge it, or restore it with POST /api/cameras/{other}/restore."
-        raise Conflict(message)
+        raise CameraConflict(message)
 
 
 def camera_folder_usable(

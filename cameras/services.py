@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
 
 from cameras import netpolicy
 from cameras.cascade import camera_children
@@ -23,23 +22,19 @@ from cameras.models import (
     normalize_camera_id,
 )
 from cameras.signals import camera_status_changed
-from nem.errors import BadRequest, Conflict
+from nem.errors import CameraConflict, CameraNotDeleted, CameraNotFound, InvalidInput
 
 logger = logging.getLogger(__name__)
 
 STREAMING_MODES = (IngestionMode.RTSP, IngestionMode.ONVIF)
 
 
-def camera_not_found(camera_id: str) -> NotFound:
-    return NotFound(f"Camera with id {camera_id} not found")
-
-
 def camera_get_live(*, camera_id: str) -> Camera:
-    """The live camera with this id, or a 404 problem (trashed cameras are not found)."""
+    """The live camera with this id; ``CameraNotFound`` for an unknown or trashed one."""
     try:
         return Camera.objects.get(pk=camera_id)
     except Camera.DoesNotExist:
-        raise camera_not_found(camera_id) from None
+        raise CameraNotFound(camera_id) from None
 
 
 def camera_derive_id(*, folder_path: str, name: str) -> str:
@@ -57,19 +52,19 @@ def _conflict_message(field: str, value: str, holder: Camera) -> str:
 
 
 def _raise_on_conflict(*, camera_id: str | None, name: str | None, folder_path: str | None, exclude: str | None):
-    """409 naming the camera (live or trashed) that already holds the id, name or folder_path."""
+    """``CameraConflict`` naming the camera (live or trashed) that already holds the id, name or folder_path."""
     checks = [("name", "name", name), ("folder_path", "folder_path", folder_path), ("id", "pk", camera_id)]
     for label, lookup, value in checks:
         if value is None:
             continue
         holder = Camera.all_objects.filter(**{lookup: value}).exclude(pk=exclude).first()
         if holder is not None:
-            raise Conflict(_conflict_message(label, value, holder))
+            raise CameraConflict(_conflict_message(label, value, holder))
 
 
 def _check_stream_rule(camera: Camera) -> None:
     if camera.ingestion_mode in STREAMING_MODES and not camera.rtsp_url:
-        raise ValidationError({"rtsp_url": ["rtsp_url is required when ingestion_mode is 'rtsp' or 'onvif'"]})
+        raise InvalidInput({"rtsp_url": ["rtsp_url is required when ingestion_mode is 'rtsp' or 'onvif'"]})
 
 
 def _apply(camera: Camera, data: dict) -> list[str]:
@@ -96,9 +91,9 @@ def camera_create(*, data: dict) -> Camera:
     """
     camera_id = data.get("id") or camera_derive_id(folder_path=data["folder_path"], name=data["name"])
     if not camera_id:
-        raise ValidationError({"id": ["Could not derive an id from folder_path or name; send an explicit id"]})
+        raise InvalidInput({"id": ["Could not derive an id from folder_path or name; send an explicit id"]})
     if camera_id in RESERVED_CAMERA_IDS:
-        raise ValidationError(
+        raise InvalidInput(
             {"id": [f"'{camera_id}' is a reserved path segment; send an explicit id or rename the folder"]}
         )
     _raise_on_conflict(camera_id=camera_id, name=data["name"], folder_path=data["folder_path"], exclude=None)
@@ -119,7 +114,7 @@ def camera_create(*, data: dict) -> Camera:
 def camera_status_set(
     *, camera_id: str, previous: str, status: str, at: dt.datetime, detail: str = "", invalidate: bool = True
 ) -> bool:
-    """Move a live camera's seed ``status`` from ``previous`` to ``status``; False if it no longer
+    """Move a live camera's ``status`` from ``previous`` to ``status``; False if it no longer
     had ``previous`` (a concurrent writer won) or is trashed.
 
     The UPDATE is conditional on the old value, and ``camera_status_changed`` is sent inside the
@@ -167,7 +162,7 @@ def camera_update(*, camera_id: str, data: dict, actor: str = "unknown") -> Came
             try:
                 camera = Camera.objects.select_for_update().get(pk=camera_id)
             except Camera.DoesNotExist:
-                raise camera_not_found(camera_id) from None
+                raise CameraNotFound(camera_id) from None
             previous_status = camera.status
             moved = _moved_urls(camera, data)
             cleared: list[str] = []
@@ -218,7 +213,7 @@ def camera_soft_delete(*, camera_id: str, actor: str) -> CascadeResult:
     try:
         camera = Camera.objects.select_for_update().get(pk=camera_id)
     except Camera.DoesNotExist:
-        raise camera_not_found(camera_id) from None
+        raise CameraNotFound(camera_id) from None
     batch = uuid.uuid4()
     now = timezone.now()
     counts = {
@@ -240,9 +235,9 @@ def camera_restore(*, camera_id: str, actor: str) -> Camera:
     try:
         camera = Camera.all_objects.select_for_update().get(pk=camera_id)
     except Camera.DoesNotExist:
-        raise camera_not_found(camera_id) from None
+        raise CameraNotFound(camera_id) from None
     if not camera.is_deleted:
-        raise BadRequest(f"Camera {camera_id} is not deleted")
+        raise CameraNotDeleted(f"Camera {camera_id} is not deleted")
     batch = camera.deletion_batch
     counts = {child.label: child.rows_of(camera.id).restore(batch=batch) for child in camera_children()} if batch else {}
     Camera.all_objects.filter(pk=camera.id).update(deleted_at=None, deleted_by="", deletion_batch=None)
@@ -261,7 +256,7 @@ def camera_purge(*, camera_id: str, actor: str) -> CascadeResult:
     try:
         camera = Camera.all_objects.dead().select_for_update().get(pk=camera_id)
     except Camera.DoesNotExist:
-        raise camera_not_found(camera_id) from None
+        raise CameraNotFound(camera_id) from None
     counts = {child.label: child.rows_of(camera.id).count() for child in camera_children()}
     Camera.all_objects.filter(pk=camera.id).delete()
     CameraAuditRecord.objects.create(
@@ -284,7 +279,7 @@ def camera_purge_trash(*, older_than_days: int, actor: str, dry_run: bool = Fals
     for camera_id in ids:
         try:
             camera_purge(camera_id=camera_id, actor=actor)
-        except NotFound:
+        except CameraNotFound:
             continue  # restored or purged meanwhile
         purged.append(camera_id)
     return purged

@@ -13,7 +13,6 @@ from django.utils.module_loading import import_string
 from django_ratelimit.core import get_usage
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from cameras.api.media_serializers import CameraPathValidationSerializer
 from cameras.media.pathcheck import media_paths_validate
 from cameras.media.snapshot import snapshot_open, snapshot_resolve
 from cameras.media.streams import is_grabbed_frame
+from nem.errors import NotFoundError
 from nem.pagination import parse_int_param
 from nem.schema import problem_responses
 
@@ -120,7 +120,7 @@ class CameraSnapshotView(APIView):
         if max_age is not None:
             age = time.time() - snap.mtime
             if age > max_age:
-                raise NotFound(
+                raise NotFoundError(
                     f"The newest snapshot was captured {int(age)} s ago ({_captured_at(snap)}), "
                     f"older than max_age={max_age}"
                 )

@@ -15,8 +15,8 @@ from cameras.models import (
     normalize_camera_id,
 )
 from nem.serializers import FiniteFloatField, ModelSerializer, StrictSerializer
+from nem.text import has_control_characters
 
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 FOLDER_FORBIDDEN = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
 
 CAMERA_RESPONSE_FIELDS = [
@@ -51,7 +51,7 @@ class TrashedCameraSerializer(CameraSerializer):
 
 
 def validate_name(value: str) -> str:
-    if CONTROL_CHARS.search(value):
+    if has_control_characters(value):
         raise serializers.ValidationError(
             "Camera name contains forbidden characters (control characters like null, tab, or newline)"
         )
@@ -78,7 +78,7 @@ def validate_folder_path(value: str) -> str:
 
 def split_rtsp_url(value: str) -> tuple[str, str | None, str | None]:
     """Validate an RTSP URL and lift credentials out of it: returns (url, username, password)."""
-    if CONTROL_CHARS.search(value) or any(c.isspace() for c in value):
+    if has_control_characters(value) or any(c.isspace() for c in value):
         raise serializers.ValidationError("rtsp_url must not contain whitespace or control characters")
     try:
         parts = urlsplit(value)

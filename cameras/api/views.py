@@ -19,7 +19,7 @@ from cameras.api.serializers import (
 from cameras.filtersets import CameraFilterSet
 from cameras.models import Camera, CameraStatus
 from nem.auth import actor_of
-from nem.errors import BadRequest, UnprocessableEntity
+from nem.errors import BadRequest, InvalidQueryParameter
 from nem.pagination import OffsetPagination
 from nem.schema import problem_responses
 
@@ -113,7 +113,7 @@ class CameraViewSet(
         fields = parse_fields(request.query_params.get("fields"))
         status_filter = request.query_params.get("status") or None
         if status_filter is not None and status_filter not in CameraStatus.values:
-            raise UnprocessableEntity("status", f"must be one of: {', '.join(CameraStatus.values)}")
+            raise InvalidQueryParameter("status", f"must be one of: {', '.join(CameraStatus.values)}")
         params = {k: request.query_params.get(k, "") for k in ("limit", "offset", "cursor")}
         params["fields"] = ",".join(fields or [])
         lookup = list_cache.list_lookup(status=status_filter, params=params)

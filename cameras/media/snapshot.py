@@ -23,7 +23,6 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework.exceptions import NotFound
 
 from cameras.media.frames import video_frame_extract
 from cameras.media.paths import (
@@ -37,7 +36,8 @@ from cameras.media.paths import (
 )
 from cameras.media.scanner import media_scan_camera
 from cameras.models import Camera
-from cameras.services import camera_get_live, camera_not_found
+from cameras.services import camera_get_live
+from nem.errors import CameraNotFound, NotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -195,20 +195,20 @@ def snapshot_lookup(*, camera_id: str) -> tuple[str, str | None, list, list] | N
 
 
 def snapshot_resolve(*, camera_id: str, state=_LOOKUP) -> Snapshot:
-    """What ``GET /api/cameras/{id}/snapshot`` serves, or the contract's 404 problem. ``state``:
+    """What ``GET /api/cameras/{id}/snapshot`` serves, or a not-found error (``CameraNotFound`` or ``NotFoundError``). ``state``:
     what ``snapshot_lookup`` returned, if the caller already looked."""
     if state is _LOOKUP:
         state = snapshot_lookup(camera_id=camera_id)
     if state is None:
-        camera_get_live(camera_id=camera_id)  # the contract's 404 for unknown and trashed cameras
+        camera_get_live(camera_id=camera_id)  # CameraNotFound for unknown and trashed cameras
         state = snapshot_lookup(camera_id=camera_id)  # created a moment ago
         if state is None:
-            raise camera_not_found(camera_id)
+            raise CameraNotFound(camera_id)
     folder_path, record_folder, images, videos = state
     check = folder_check(folder_path)
     if not check.usable or check.path == media_root():
         # The media root holds every camera's folder: it is never one camera's (cameras.folders).
-        raise NotFound(FOLDER_MISSING)
+        raise NotFoundError(FOLDER_MISSING)
     folder = check.path
     rescanned = False
     if record_folder != str(folder):
@@ -222,12 +222,12 @@ def snapshot_resolve(*, camera_id: str, state=_LOOKUP) -> Snapshot:
         if snap is not None:
             return snap
         if any_video:
-            raise NotFound(EXTRACTION_FAILED)
+            raise NotFoundError(EXTRACTION_FAILED)
         if rescanned or not (images or videos) or attempt:
             break
         # Everything the record lists is gone (retention, a manual clean-up): look again once.
         images, videos = _rescan(camera_id, max_entries=None)
-    raise NotFound(NOTHING_FOUND)
+    raise NotFoundError(NOTHING_FOUND)
 
 
 def snapshot_open(*, camera_id: str, snap: Snapshot) -> tuple[Snapshot, BinaryIO]:

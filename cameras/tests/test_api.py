@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cameras.models import Camera
 from cameras.tests.factories import CameraFactory
+from nem.errors import PROBLEM_TYPES
 
 pytestmark = pytest.mark.django_db
 
@@ -28,31 +29,44 @@ RESPONSE_KEYS = [
     "onvif_url",
     "timezone",
 ]
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
 
 def create(client, **body):
     return client.post("/api/cameras", body, format="json")
 
 
-def assert_problem(response, status: int, detail_contains: str = "") -> dict:
-    assert response.status_code == status, response.content
+def assert_problem(response, kind: str, detail: str | None = None, *, contains: str = "") -> dict:
+    """The whole problem document of kind ``kind`` (its slug); ``detail`` exact, or containing ``contains``."""
+    expected_kind = PROBLEM_TYPES[kind]
+    assert response.status_code == expected_kind.status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert PROBLEM_KEYS <= set(body)
-    assert body["status"] == status
-    assert body["type"] == "about:blank"
-    assert body["instance"] == response.wsgi_request.path
-    assert detail_contains in body["detail"]
+    expected = {
+        "type": f"/problems/{kind}",
+        "code": kind.replace("-", "_"),
+        "title": expected_kind.title,
+        "status": expected_kind.status,
+        "detail": body["detail"] if detail is None else detail,
+        "instance": response.wsgi_request.path,
+    }
+    if expected_kind.status == 422:
+        expected["errors"] = body["errors"]
+        assert body["errors"] and all(set(e) == {"field", "message"} for e in body["errors"]), body
+    assert body == expected
+    assert contains in body["detail"]
     return body
 
 
-def assert_validation(response, field: str, message_contains: str = "") -> dict:
-    body = assert_problem(response, 422)
+def assert_validation(response, field: str, message_contains: str = "", kind: str = "validation-error") -> dict:
+    body = assert_problem(response, kind)
     matching = [e for e in body["errors"] if e["field"] == field]
     assert matching, body["errors"]
     assert any(message_contains in e["message"] for e in matching), matching
     return body
+
+
+def assert_query_problem(response, parameter: str, message_contains: str = "") -> dict:
+    return assert_validation(response, parameter, message_contains, kind="invalid-query-parameter")
 
 
 class TestCreate:
@@ -217,10 +231,10 @@ class TestCreate:
     def test_malformed_json_and_non_object_bodies_are_422(self, api_client):
         response = api_client.post("/api/cameras", "{not json", content_type="application/json")
         assert_validation(response, "body", "JSON parse error")
-        assert_problem(api_client.post("/api/cameras", [1, 2], format="json"), 422)
+        assert_problem(api_client.post("/api/cameras", [1, 2], format="json"), "validation-error")
 
     def test_missing_required_fields(self, api_client):
-        body = assert_problem(create(api_client), 422)
+        body = assert_problem(create(api_client), "validation-error")
         assert {e["field"] for e in body["errors"]} == {"name", "folder_path"}
 
     @pytest.mark.parametrize(
@@ -232,12 +246,12 @@ class TestCreate:
         ],
     )
     def test_conflicts_are_409_naming_the_holder(self, api_client, camera, body, detail):
-        assert_problem(create(api_client, **body), 409, detail)
+        assert_problem(create(api_client, **body), "camera-conflict", contains=detail)
 
     def test_a_trashed_camera_blocks_recreation_with_a_restore_hint(self, api_client, camera):
         assert api_client.delete("/api/cameras/front_door").status_code == 204
         response = create(api_client, name="Front Door Camera", folder_path="/export/foscam/new")
-        body = assert_problem(response, 409, "in the trash")
+        body = assert_problem(response, "camera-conflict", contains="in the trash")
         assert "POST /api/cameras/front_door/restore" in body["detail"]
 
 
@@ -257,9 +271,13 @@ class TestListAndGet:
         response = api_client.get("/api/cameras/front_door")
         assert response.status_code == 200
         assert list(response.json()) == RESPONSE_KEYS
-        assert_problem(api_client.get("/api/cameras/nope"), 404, "Camera with id nope not found")
+        assert_problem(api_client.get("/api/cameras/nope"), "camera-not-found", "No camera 'nope'. List cameras at /api/cameras.")
         api_client.delete("/api/cameras/front_door")
-        assert_problem(api_client.get("/api/cameras/front_door"), 404, "Camera with id front_door not found")
+        assert_problem(
+            api_client.get("/api/cameras/front_door"),
+            "camera-not-found",
+            "No camera 'front_door'. List cameras at /api/cameras.",
+        )
         assert api_client.get("/api/cameras").json()["items"] == []
 
     def test_status_filter(self, api_client):
@@ -269,7 +287,7 @@ class TestListAndGet:
         response = api_client.get("/api/cameras?status=offline")
         assert [c["id"] for c in response.json()["items"]] == ["b", "c"]
         assert response.json()["pagination"]["total"] == 2
-        assert_validation(api_client.get("/api/cameras?status=sleeping"), "status", "online, offline, error, unknown")
+        assert_query_problem(api_client.get("/api/cameras?status=sleeping"), "status", "online, offline, error, unknown")
 
     def test_sparse_fieldsets(self, api_client, camera):
         response = api_client.get("/api/cameras?fields=id, NAME,last_seen_at")
@@ -278,7 +296,7 @@ class TestListAndGet:
         assert response.json()["items"] == [{"status": "online"}]
 
     def test_unknown_sparse_field_is_400_listing_valid_ones(self, api_client, camera):
-        body = assert_problem(api_client.get("/api/cameras?fields=id,rtsp_password"), 400, "rtsp_password")
+        body = assert_problem(api_client.get("/api/cameras?fields=id,rtsp_password"), "bad-request", contains="rtsp_password")
         assert "Valid fields are: id, name, folder_path" in body["detail"]
 
     def test_limit_offset_pages_in_created_order(self, api_client):
@@ -317,7 +335,7 @@ class TestListAndGet:
         [("limit=0", "limit"), ("limit=1001", "limit"), ("limit=x", "limit"), ("offset=-1", "offset"), ("cursor=%%%", "cursor")],
     )
     def test_bad_pagination_parameters_are_422(self, api_client, camera, query, field):
-        assert_validation(api_client.get(f"/api/cameras?{query}"), field)
+        assert_query_problem(api_client.get(f"/api/cameras?{query}"), field)
 
     def test_list_runs_a_fixed_number_of_queries(self, api_client, django_assert_num_queries):
         for i in range(3):
@@ -352,8 +370,8 @@ class TestUpdate:
         CameraFactory(id="garage", name="Garage")
         assert_problem(
             api_client.patch("/api/cameras/garage", {"name": "Front Door Camera"}, format="json"),
-            409,
-            "Camera with name 'Front Door Camera' already exists (id: front_door)",
+            "camera-conflict",
+            "Camera with name 'Front Door Camera' already exists (id: front_door).",
         )
         assert Camera.objects.get(pk="garage").name == "Garage"
 
@@ -381,9 +399,17 @@ class TestUpdate:
         assert Camera.objects.get(pk="front_door").rtsp_password is None
 
     def test_patch_unknown_or_trashed_is_404(self, api_client, camera):
-        assert_problem(api_client.patch("/api/cameras/nope", {"name": "x"}, format="json"), 404)
+        assert_problem(
+            api_client.patch("/api/cameras/nope", {"name": "x"}, format="json"),
+            "camera-not-found",
+            "No camera 'nope'. List cameras at /api/cameras.",
+        )
         api_client.delete("/api/cameras/front_door")
-        assert_problem(api_client.patch("/api/cameras/front_door", {"name": "x"}, format="json"), 404)
+        assert_problem(
+            api_client.patch("/api/cameras/front_door", {"name": "x"}, format="json"),
+            "camera-not-found",
+            "No camera 'front_door'. List cameras at /api/cameras.",
+        )
 
 
 class TestDeleteAndRestore:
@@ -391,7 +417,11 @@ class TestDeleteAndRestore:
         response = api_client.delete("/api/cameras/front_door")
         assert response.status_code == 204
         assert response.content == b""
-        assert_problem(api_client.delete("/api/cameras/front_door"), 404, "Camera with id front_door not found")
+        assert_problem(
+            api_client.delete("/api/cameras/front_door"),
+            "camera-not-found",
+            "No camera 'front_door'. List cameras at /api/cameras.",
+        )
 
     def test_trash_lists_deleted_cameras_newest_first_with_deleted_at(self, api_client):
         CameraFactory(id="old")
@@ -406,13 +436,19 @@ class TestDeleteAndRestore:
         assert body["pagination"] == {"total": 2, "limit": 1000, "offset": 0, "has_more": False}
 
     def test_restore_returns_the_camera_and_400_when_not_deleted(self, api_client, camera):
-        assert_problem(api_client.post("/api/cameras/front_door/restore"), 400, "Camera front_door is not deleted")
+        assert_problem(
+            api_client.post("/api/cameras/front_door/restore"), "camera-not-deleted", "Camera front_door is not deleted"
+        )
         api_client.delete("/api/cameras/front_door")
         response = api_client.post("/api/cameras/front_door/restore")
         assert response.status_code == 200
         assert list(response.json()) == RESPONSE_KEYS
         assert api_client.get("/api/cameras/front_door").status_code == 200
-        assert_problem(api_client.post("/api/cameras/nope/restore"), 404, "Camera with id nope not found")
+        assert_problem(
+            api_client.post("/api/cameras/nope/restore"),
+            "camera-not-found",
+            "No camera 'nope'. List cameras at /api/cameras.",
+        )
 
 
 class TestCacheAside:
@@ -500,12 +536,15 @@ class TestCacheAside:
 class TestAuth:
     def test_missing_key_is_401_problem(self, anon_client):
         response = anon_client.get("/api/cameras")
-        body = assert_problem(response, 401, "API key required. Provide it in the X-API-Key header")
-        assert body["title"] == "Unauthorized"
+        assert_problem(
+            response,
+            "authentication-required",
+            "API key required. Provide it in the X-API-Key header or the api_key query parameter.",
+        )
 
     def test_invalid_key_is_401(self, anon_client):
         anon_client.credentials(HTTP_X_API_KEY="wrong")
-        assert_problem(anon_client.get("/api/cameras"), 401, "Invalid API key")
+        assert_problem(anon_client.get("/api/cameras"), "invalid-api-key", contains="Invalid API key")
 
     def test_key_in_query_parameter_works(self, anon_client):
         assert anon_client.get("/api/cameras?api_key=test-api-key-for-the-test-suite-only-0001").status_code == 200
@@ -536,7 +575,11 @@ class TestAuth:
         assert b"//cdn" not in docs.content and b"https://" not in docs.content.split(b"<body")[0]
 
     def test_unknown_api_path_is_a_404_problem(self, api_client):
-        assert_problem(api_client.get("/api/nothing/here"), 404)
+        assert_problem(
+            api_client.get("/api/nothing/here"),
+            "not-found",
+            "No endpoint matches this path. The API's resources are listed at /api/.",
+        )
 
 
 class TestHostileInput:
@@ -545,12 +588,12 @@ class TestHostileInput:
         ["/api/cameras/front%00door", "/api/cameras/%00", "/api/cameras/front_door%0a/restore", "/api/cameras/x%7f"],
     )
     def test_control_characters_in_a_path_are_a_404_problem(self, api_client, camera, url):
-        assert_problem(api_client.get(url), 404, "No endpoint matches this path.")
+        assert_problem(api_client.get(url), "not-found", contains="No endpoint matches this path.")
 
     def test_nul_in_a_query_parameter_is_a_422_problem(self, api_client, camera):
-        body = assert_problem(api_client.get("/api/cameras?status=on%00line"), 422)
+        body = assert_problem(api_client.get("/api/cameras?status=on%00line"), "invalid-query-parameter")
         assert body["errors"] == [{"field": "status", "message": "NUL characters are not allowed"}]
 
     @pytest.mark.parametrize("url", ["/api/cameras", "/api/cameras/deleted"])
     def test_an_offset_past_the_database_range_is_422(self, api_client, camera, url):
-        assert_validation(api_client.get(url, {"offset": "15273998664250415104"}), "offset", "between 0 and")
+        assert_query_problem(api_client.get(url, {"offset": "15273998664250415104"}), "offset", "between 0 and")

@@ -24,6 +24,7 @@ from cameras.media.demo import demo_video_write
 from cameras.media.scanner import media_scan
 from cameras.models import IngestionRecord
 from cameras.tests.factories import CameraFactory
+from nem.errors import PROBLEM_TYPES
 
 T0 = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
 URL = "/api/cameras/front_door/snapshot"
@@ -60,9 +61,15 @@ def video(path: Path, at: dt.datetime, frames: int = 12) -> Path:
     return path
 
 
-def problem(detail: str, status: int = 404) -> dict:
-    titles = {404: "Not Found", 429: "Too Many Requests"}
-    return {"type": "about:blank", "title": titles[status], "status": status, "detail": detail, "instance": URL}
+def problem(detail: str, kind: str = "not-found") -> dict:
+    return {
+        "type": f"/problems/{kind}",
+        "code": kind.replace("-", "_"),
+        "title": PROBLEM_TYPES[kind].title,
+        "status": PROBLEM_TYPES[kind].status,
+        "detail": detail,
+        "instance": URL,
+    }
 
 
 def decoded(body: bytes) -> np.ndarray:
@@ -301,10 +308,10 @@ def test_404_when_the_folder_does_not_exist(media_root, cache_dir, anon_client):
 def test_404_for_unknown_and_trashed_cameras(media_root, cache_dir, anon_client):
     CameraFactory(id="front_door", folder_path=str(media_root), deleted_at=timezone.now())
     put(media_root / "a.jpg", image_bytes(".jpg", 1), T0)
-    assert anon_client.get(URL).json() == problem("Camera with id front_door not found")
+    assert anon_client.get(URL).json() == problem("No camera 'front_door'. List cameras at /api/cameras.", "camera-not-found")
     response = anon_client.get("/api/cameras/nope/snapshot")
     assert response.status_code == 404
-    assert response.json()["detail"] == "Camera with id nope not found"
+    assert response.json()["detail"] == "No camera 'nope'. List cameras at /api/cameras."
 
 
 @pytest.mark.django_db
@@ -379,7 +386,7 @@ def test_the_31st_request_in_a_minute_is_429_with_retry_after(cam, folder, anon_
 
     assert limited.status_code == 429
     assert limited["Content-Type"] == "application/problem+json"
-    assert limited.json() == problem("Rate limit exceeded. Try again later.", 429)
+    assert limited.json() == problem("Rate limit exceeded. Try again later.", "rate-limited")
     assert 1 <= int(limited["Retry-After"]) <= 60
     # Per client IP: another client is not affected; 404s and 304s count too.
     assert anon_client.get(URL, REMOTE_ADDR="10.9.9.9").status_code == 200
@@ -433,7 +440,7 @@ def test_with_redis_down_the_count_fails_as_configured(cam, folder, anon_client,
         assert body_of(response) == data
     else:
         assert response.status_code == 429
-        assert response.json() == problem("Rate limit exceeded. Try again later.", 429)
+        assert response.json() == problem("Rate limit exceeded. Try again later.", "rate-limited")
         assert response["Retry-After"] == "1"
 
 
@@ -465,7 +472,7 @@ def test_a_prepared_lookup_dropped_behind_our_back_is_prepared_again(cam, folder
         cursor.execute("DEALLOCATE ALL")  # what a pooler's session reset does
 
     assert body_of(anon_client.get(URL)) == data
-    assert anon_client.get("/api/cameras/nope/snapshot").json()["detail"] == "Camera with id nope not found"
+    assert anon_client.get("/api/cameras/nope/snapshot").json()["detail"] == "No camera 'nope'. List cameras at /api/cameras."
 
 
 @pytest.mark.django_db

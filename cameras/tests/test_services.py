@@ -15,6 +15,7 @@ from cameras import services
 from cameras.models import Camera, CameraAuditRecord
 from cameras.tests.factories import CameraFactory
 from conftest import TEST_API_KEY
+from nem.errors import CameraNotFound
 
 
 def add_detections(camera_id: str, n: int) -> list[Detection]:
@@ -77,7 +78,7 @@ class TestCascade:
 
     def test_purge_hard_deletes_camera_and_children_and_refuses_live_cameras(self, camera):
         add_detections("front_door", 2)
-        with pytest.raises(services.NotFound):
+        with pytest.raises(CameraNotFound, match=r"^No camera 'front_door'\. List cameras at /api/cameras\.$"):
             services.camera_purge(camera_id="front_door", actor="x")
         services.camera_soft_delete(camera_id="front_door", actor="x")
         services.camera_purge(camera_id="front_door", actor="x")

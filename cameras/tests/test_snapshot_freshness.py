@@ -88,7 +88,7 @@ def test_a_frame_of_a_video_is_a_video_frame_captured_when_the_video_was(cam, fo
 
 
 @pytest.mark.django_db
-def test_max_age_serves_a_picture_young_enough_and_a_404_problem_for_an_older_one(cam, folder, anon_client):
+def test_max_age_serves_a_picture_young_enough_and_a_404_problem_for_an_older_one(cam, folder, anon_client, problem_document):
     put(folder / "a.jpg", HOUR_AGO)
     media_scan()
     fresh = anon_client.get(URL, {"max_age": 7200})
@@ -99,13 +99,7 @@ def test_max_age_serves_a_picture_young_enough_and_a_404_problem_for_an_older_on
     assert stale.status_code == 404
     assert stale["Content-Type"] == "application/problem+json"
     body = stale.json()
-    assert set(body) == {"type", "title", "status", "detail", "instance"}
-    assert (body["type"], body["title"], body["status"], body["instance"]) == (
-        "about:blank",
-        "Not Found",
-        404,
-        "/api/cameras/front_door/snapshot",
-    )
+    assert body == problem_document("not-found", body["detail"], "/api/cameras/front_door/snapshot")
     assert re.fullmatch(
         rf"The newest snapshot was captured (\d+) s ago \({re.escape(iso(HOUR_AGO))}\), older than max_age=60",
         body["detail"],
@@ -134,26 +128,25 @@ def test_max_age_zero_refuses_anything_captured_before_now(cam, folder, anon_cli
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("value", ["abc", "-1", "1.5", "60s"])
-def test_a_bad_max_age_is_a_422_problem_naming_the_parameter(cam, folder, anon_client, value):
+def test_a_bad_max_age_is_a_422_problem_naming_the_parameter(cam, folder, anon_client, value, problem_document):
     put(folder / "a.jpg", HOUR_AGO)
     media_scan()
     response = anon_client.get(URL, {"max_age": value})
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert (body["type"], body["title"], body["status"], body["instance"]) == (
-        "about:blank",
-        "Unprocessable Entity",
-        422,
-        "/api/cameras/front_door/snapshot",
-    )
-    assert [e["field"] for e in body["errors"]] == ["max_age"]
     message = "must be at least 0" if value == "-1" else f"must be an integer, got {value!r}"
-    assert body["errors"][0]["message"] == message
+    assert response.json() == problem_document(
+        "invalid-query-parameter",
+        f"Request validation failed: max_age: {message}",
+        "/api/cameras/front_door/snapshot",
+        [{"field": "max_age", "message": message}],
+    )
 
 
 @pytest.mark.django_db
-def test_max_age_on_an_unknown_camera_is_the_unknown_cameras_404(anon_client, media_root):
+def test_max_age_on_an_unknown_camera_is_the_unknown_cameras_404(anon_client, media_root, problem_document):
     response = anon_client.get("/api/cameras/nowhere/snapshot", {"max_age": 60})
     assert response.status_code == 404
-    assert response.json()["detail"] == "Camera with id nowhere not found"
+    assert response.json() == problem_document(
+        "camera-not-found", "No camera 'nowhere'. List cameras at /api/cameras.", "/api/cameras/nowhere/snapshot"
+    )
