@@ -46,7 +46,7 @@ from cameras.services import camera_status_set
 from health.models import CameraHealth, HealthOverride, HealthState, HealthTransition
 from health.signals import health_changed
 from health.signature import Signature, UnreadableImage, frame_signature, grid_change, hash_distance
-from nem.errors import UnprocessableEntity
+from nem.errors import InvalidQueryParameter
 from nem.pagination import decode_cursor, encode_cursor
 from onvifctl.models import OnvifEventState
 from scenechanges.models import ChangeType, SceneChange, SceneMonitor
@@ -557,7 +557,7 @@ def health_history_page(*, camera_id: str, limit: int, cursor: str | None) -> Hi
         at_raw, last_id = decode_cursor(cursor, 2)
         at = _parse(at_raw)
         if at is None or not isinstance(last_id, int) or isinstance(last_id, bool):
-            raise UnprocessableEntity("cursor", "is not a cursor this API issued")
+            raise InvalidQueryParameter("cursor", "is not a cursor this API issued")
         queryset = queryset.filter(Q(at__lt=at) | Q(at=at, id__lt=last_id))
     rows = list(queryset[: limit + 1])
     has_more = len(rows) > limit

@@ -15,8 +15,16 @@ from health.tests.conftest import T0
 URL = "/api/cameras/porch/health"
 
 
-def _problem(status, title, detail, instance=URL):
-    return {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance}
+def _problem(slug, status, title, detail, instance=URL, **extra):
+    return {
+        "type": f"/problems/{slug}",
+        "code": slug.replace("-", "_"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
 
 
 @pytest.mark.django_db
@@ -93,11 +101,12 @@ def test_bad_parameters_are_422_problems(api_client, stream_cam, params, field, 
     response = api_client.get(URL, params)
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert (body["status"], body["title"], body["errors"]) == (
+    assert response.json() == _problem(
+        "invalid-query-parameter",
         422,
-        "Unprocessable Entity",
-        [{"field": field, "message": message}],
+        "Query parameter is invalid",
+        f"Request validation failed: {field}: {message}",
+        errors=[{"field": field, "message": message}],
     )
 
 
@@ -109,7 +118,9 @@ def test_unknown_and_trashed_cameras_are_404_problems(api_client, media_root):
         response = api_client.get(url)
         assert response.status_code == 404
         assert response["Content-Type"] == "application/problem+json"
-        assert response.json() == _problem(404, "Not Found", f"Camera with id {camera_id} not found", url)
+        assert response.json() == _problem(
+            "camera-not-found", 404, "Camera not found", f"No camera '{camera_id}'. List cameras at /api/cameras.", url
+        )
 
 
 @pytest.mark.django_db
