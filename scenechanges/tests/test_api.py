@@ -21,14 +21,33 @@ ACK = "/api/cameras/{}/scene-changes/{}/acknowledge"
 T0 = dt.datetime(2026, 1, 23, 12, 0, tzinfo=dt.UTC)
 
 
-def problem(response, status, detail):
+KINDS = {
+    "camera-not-found": "Camera not found",
+    "scene-change-not-found": "Scene change not found",
+    "invalid-query-parameter": "Query parameter is invalid",
+    "validation-error": "Request body is invalid",
+}
+
+
+def problem(response, status, slug, detail, **extra):
+    """The whole problem document: type, code, title, status, detail, instance (and errors)."""
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert body["status"] == status
-    assert body["detail"] == detail
-    assert body["instance"] == response.wsgi_request.path
+    assert body == {
+        "type": f"/problems/{slug}",
+        "code": slug.replace("-", "_"),
+        "title": KINDS[slug],
+        "status": status,
+        "detail": detail,
+        "instance": response.wsgi_request.path,
+        **extra,
+    }
     return body
+
+
+def no_camera(camera_id):
+    return f"No camera '{camera_id}'. List cameras at /api/cameras."
 
 
 def test_list_shape(api_client, camera):
@@ -131,9 +150,9 @@ def test_bad_filter_or_cursor_is_422(api_client, camera, params, field):
 
 
 def test_list_404_for_unknown_and_trashed_camera(api_client, camera):
-    problem(api_client.get(LIST.format("nope")), 404, "Camera with id nope not found")
+    problem(api_client.get(LIST.format("nope")), 404, "camera-not-found", no_camera("nope"))
     camera_soft_delete(camera_id="front_door", actor="test")
-    problem(api_client.get(LIST.format("front_door")), 404, "Camera with id front_door not found")
+    problem(api_client.get(LIST.format("front_door")), 404, "camera-not-found", no_camera("front_door"))
 
 
 def test_list_requires_an_api_key(anon_client, camera):
@@ -173,26 +192,29 @@ def test_acknowledge_updates_the_reference_unless_told_not_to(api_client, cam, f
 def test_acknowledge_404s(api_client, camera):
     other = SceneChangeFactory(camera=CameraFactory(id="garage"))
     mine = SceneChangeFactory(camera=camera)
-    problem(api_client.post(ACK.format("nope", mine.pk)), 404, "Camera with id nope not found")
+    problem(api_client.post(ACK.format("nope", mine.pk)), 404, "camera-not-found", no_camera("nope"))
     problem(
         api_client.post(ACK.format("front_door", 999999)),
         404,
+        "scene-change-not-found",
         "Scene change with id 999999 not found for camera front_door",
     )
     problem(
         api_client.post(ACK.format("front_door", other.pk)),
         404,
+        "scene-change-not-found",
         f"Scene change with id {other.pk} not found for camera front_door",
     )
     problem(
         api_client.post(ACK.format("front_door", "abc")),
         404,
+        "scene-change-not-found",
         "Scene change with id abc not found for camera front_door",
     )
     other.refresh_from_db()
     assert other.acknowledged is False
     camera_soft_delete(camera_id="front_door", actor="test")
-    problem(api_client.post(ACK.format("front_door", mine.pk)), 404, "Camera with id front_door not found")
+    problem(api_client.post(ACK.format("front_door", mine.pk)), 404, "camera-not-found", no_camera("front_door"))
 
 
 def test_acknowledge_rejects_unknown_or_bad_body_fields(api_client, camera):

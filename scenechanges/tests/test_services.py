@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from cameras.services import camera_restore, camera_soft_delete
 from cameras.signals import frame_arrived, view_moving
 from scenechanges import services
+from scenechanges.exceptions import SceneChangeNotFound
 from scenechanges.models import SceneChange, SceneMonitor, SceneReference
 from scenechanges.tests import frames as f
 
@@ -300,7 +300,7 @@ def test_get_refuses_other_cameras_changes(cam, frames):
     from scenechanges.tests.factories import SceneChangeFactory
 
     other = SceneChangeFactory(camera=CameraFactory(id="garage"))
-    with pytest.raises(NotFound, match=f"Scene change with id {other.pk} not found for camera front_door"):
+    with pytest.raises(SceneChangeNotFound, match=f"Scene change with id {other.pk} not found for camera front_door"):
         services.scenechange_get(camera_id=cam.id, scene_change_id=other.pk)
 
 

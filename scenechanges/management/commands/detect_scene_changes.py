@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import NotFound
 
+from nem.errors import CameraNotFound
 from scenechanges.services import scenechanges_detect_pending
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, camera, **options):
         try:
             summary = scenechanges_detect_pending(camera_id=camera)
-        except NotFound:
+        except CameraNotFound:
             raise CommandError(
                 f"Camera {camera!r} not found or in the trash; list live cameras with GET /api/cameras."
             ) from None
