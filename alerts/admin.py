@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from alerts import services, targets
 from alerts.models import Alert, AlertEndpoint, Delivery, DeliveryState, EndpointKind
+from nem.admin import admin_link, camera_column
 
 
 def evidence_file(alert: Alert) -> Path | None:
@@ -35,7 +36,7 @@ def evidence_file(alert: Alert) -> Path | None:
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ["opened_at", "camera", "kind", "severity", "state", "reason", "acknowledged_at", "thumbnail"]
+    list_display = ["opened_at", camera_column, "kind", "severity", "state", "reason", "acknowledged_at", "thumbnail"]
     list_filter = ["kind", "state", "severity"]
     list_select_related = ["camera"]
     search_fields = ["camera__id", "camera__name", "reason"]
@@ -173,7 +174,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "id",
         "message_id",
         "channel",
-        "endpoint",
+        "endpoint_link",
+        "alert_link",
         "event",
         "state",
         "attempts",
@@ -183,7 +185,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "delivered_at",
     ]
     list_filter = ["state", "channel", "event"]
-    list_select_related = ["endpoint"]
+    list_select_related = ["endpoint", "alert"]
     raw_id_fields = ["alert", "endpoint"]
     actions = ["retry_now"]
     exclude = ["payload"]
@@ -210,6 +212,14 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description="endpoint", ordering="endpoint__name")
+    def endpoint_link(self, obj: Delivery):
+        return admin_link(obj.endpoint)
+
+    @admin.display(description="alert", ordering="alert_id")
+    def alert_link(self, obj: Delivery):
+        return admin_link(obj.alert)
 
     @admin.action(description="Retry now (dead letters)")
     def retry_now(self, request, queryset):

@@ -1,13 +1,51 @@
+"""Baselines in the admin: detections and events (read-only, newest first, linked to their
+camera), the anomalies the hourly scan found (read-only) and each camera's baseline settings."""
+
 from django.contrib import admin
 
-from baselines.models import Anomaly, BaselineState
+from baselines.models import Anomaly, BaselineState, Detection, Event
+from nem.admin import ReadOnlyAdminMixin, camera_column
+
+
+@admin.register(Detection)
+class DetectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Objects the external detector reported; written only through the API."""
+
+    list_display = ["detected_at", camera_column, "object_type", "confidence_text", "file_path"]
+    list_filter = ["object_type", ("detected_at", admin.DateFieldListFilter), "camera"]
+    list_select_related = ["camera"]
+    search_fields = ["camera__id", "camera__name", "object_type", "file_path"]
+    date_hierarchy = "detected_at"
+    ordering = ["-detected_at", "-id"]
+    show_full_result_count = False  # the table grows without bound: no second COUNT(*) per page
+
+    @admin.display(description="confidence", ordering="confidence")
+    def confidence_text(self, obj) -> str:
+        return f"{obj.confidence:.2f}"
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Episodes of activity grouped from a camera's detections."""
+
+    list_display = ["started_at", "ended_at", camera_column, "detection_count", "classes"]
+    list_filter = [("started_at", admin.DateFieldListFilter), "camera"]
+    list_select_related = ["camera"]
+    search_fields = ["camera__id", "camera__name"]
+    date_hierarchy = "started_at"
+    ordering = ["-started_at", "-id"]
+    show_full_result_count = False
+
+    @admin.display(description="object types")
+    def classes(self, obj) -> str:
+        return ", ".join(obj.object_types) or "—"
 
 
 @admin.register(Anomaly)
-class AnomalyAdmin(admin.ModelAdmin):
-    """Anomalies found by the hourly scan; read-only (the scan is their only writer)."""
+class AnomalyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Anomalies found by the hourly scan; the scan is their only writer."""
 
-    list_display = ["hour_start", "camera", "detection_class", "kind", "observed_count", "expected", "score", "reason"]
+    list_display = ["hour_start", camera_column, "detection_class", "kind", "observed_count", "expected", "score", "reason"]
     list_filter = ["kind", "object_type", "camera"]
     list_select_related = ["camera"]
     search_fields = ["camera__id", "camera__name", "object_type", "reason"]
@@ -25,19 +63,13 @@ class AnomalyAdmin(admin.ModelAdmin):
     def score(self, obj) -> str:
         return f"{obj.anomaly_score:.4f}"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(BaselineState)
 class BaselineStateAdmin(admin.ModelAdmin):
     """Per-camera baseline configuration and bookkeeping."""
 
     list_display = [
-        "camera",
+        camera_column,
         "override_global_config",
         "threshold_stdev",
         "min_samples",

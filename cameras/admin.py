@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -25,6 +26,7 @@ from cameras.api.serializers import (
 )
 from cameras.folders import camera_folder_validate
 from cameras.models import RESERVED_CAMERA_IDS, Camera, CameraAuditRecord, TrashedCamera, normalize_camera_id
+from nem.admin import ReadOnlyAdminMixin, camera_link
 
 
 def _actor(request) -> str:
@@ -245,7 +247,7 @@ class CameraAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrashedCamera)
-class TrashedCameraAdmin(admin.ModelAdmin):
+class TrashedCameraAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["camera_link", "id", "folder_path", "deleted_at", "deleted_by"]
     search_fields = ["id", "name", "folder_path"]
     ordering = ["-deleted_at", "-id"]
@@ -256,14 +258,7 @@ class TrashedCameraAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return TrashedCamera.objects.dead()
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # purge is its own action with its own permission
+    # No delete permission (ReadOnlyAdminMixin): purge is its own action with its own permission.
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("cameras.view_camera") or request.user.has_perm("cameras.view_trashedcamera")
@@ -273,11 +268,6 @@ class TrashedCameraAdmin(admin.ModelAdmin):
 
     def has_purge_permission(self, request):
         return request.user.has_perm("cameras.purge_trashedcamera")
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     @admin.display(description="name", ordering="name")
     def camera_link(self, obj):
@@ -347,17 +337,26 @@ class TrashedCameraAdmin(admin.ModelAdmin):
 
 
 @admin.register(CameraAuditRecord)
-class CameraAuditRecordAdmin(admin.ModelAdmin):
-    list_display = ["at", "action", "camera_id", "camera_name", "actor"]
-    list_filter = ["action"]
+class CameraAuditRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "action", "camera", "camera_id", "actor"]
+    list_filter = ["action", ("at", admin.DateFieldListFilter)]
     search_fields = ["camera_id", "camera_name", "actor"]
-    readonly_fields = ["at", "action", "camera_id", "camera_name", "actor", "details"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-id"]
+    fields = ["at", "action", "camera", "camera_id", "camera_name", "actor", "details"]
+    readonly_fields = ["camera"]
 
-    def has_add_permission(self, request):
-        return False
+    def get_queryset(self, request):
+        # Records outlive their camera: link it where it still exists (live or in the trash).
+        holder = Camera.all_objects.filter(pk=OuterRef("camera_id"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(camera_exists=Exists(holder), camera_deleted_at=Subquery(holder.values("deleted_at")[:1]))
+        )
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description="camera", ordering="camera_name")
+    def camera(self, obj):
+        return camera_link(
+            obj.camera_id, obj.camera_name, trashed=obj.camera_deleted_at is not None, exists=obj.camera_exists
+        )

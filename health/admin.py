@@ -1,11 +1,12 @@
 from django.contrib import admin
 
 from health.models import HealthOverride
+from nem.admin import camera_column
 
 
 @admin.register(HealthOverride)
 class HealthOverrideAdmin(admin.ModelAdmin):
-    list_display = ["camera", "offline_grace_seconds", "online_after_frames", "frozen_minutes", "silent_hours"]
+    list_display = [camera_column, "offline_grace_seconds", "online_after_frames", "frozen_minutes", "silent_hours"]
     list_select_related = ["camera"]
     raw_id_fields = ["camera"]
     search_fields = ["camera__id", "camera__name"]

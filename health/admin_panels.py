@@ -76,7 +76,7 @@ def health_panel(camera, request):
         snapshot = format_html("{}", "no snapshot yet")
     if health is None or health.state == HealthState.UNKNOWN:
         verdict = format_html("{}", "not evaluated yet")
-        reasons = format_html("")
+        reasons = format_html("{}", "")
     else:
         since = f" for {age_text((now - health.since).total_seconds())}" if health.since else ""
         verdict = format_html("<strong>{}</strong>{}", health.state, since)

@@ -1,10 +1,65 @@
+"""Shared admin pieces: the read-only mixin, links between related objects, and the API key
+and job admins."""
+
+from __future__ import annotations
+
 from django.contrib import admin, messages
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from nem.admin_index import register_index_panel
 from nem.jobs import jobs_liveness
 from nem.models import ApiKey, JobRun
+
+
+class ReadOnlyAdminMixin:
+    """A page that shows rows and never writes them: no add, change or delete permission (so no
+    "Delete selected" action either), and every field read-only. Rows of these models are written
+    by the system (scans, jobs, audit), or go with their camera (trash, purge)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        declared = list(super().get_readonly_fields(request, obj))
+        return declared + [f.name for f in self.model._meta.fields if f.name not in declared]
+
+
+def admin_link(obj, text: str | None = None):
+    """A link to ``obj``'s admin page, or its plain text if it has none."""
+    if obj is None:
+        return "—"
+    opts = obj._meta
+    try:
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return text or str(obj)
+    return format_html('<a href="{}">{}</a>', url, text or str(obj))
+
+
+def camera_link(camera_id: str, name: str, *, trashed: bool = False, exists: bool = True):
+    """A link to a camera's page: the camera list's for a live camera, the trash's for a trashed
+    one; plain text for a purged camera (the id and name stay in audit records)."""
+    if not exists:
+        return format_html("{} <small>(purged)</small>", name or camera_id)
+    page = "admin:cameras_trashedcamera_change" if trashed else "admin:cameras_camera_change"
+    suffix = format_html(" <small>{}</small>", "(in the trash)") if trashed else ""
+    return format_html('<a href="{}">{}</a>{}', reverse(page, args=[camera_id]), name or camera_id, suffix)
+
+
+@admin.display(description="camera", ordering="camera__name")
+def camera_column(obj):
+    """``list_display`` entry for a row with a ``camera`` foreign key: the camera's name, linked
+    (add ``"camera"`` to ``list_select_related``)."""
+    camera = obj.camera
+    return camera_link(camera.pk, camera.name, trashed=camera.deleted_at is not None)
 
 
 @admin.register(ApiKey)
@@ -66,12 +121,5 @@ def jobs_panel(request) -> str:
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "last_started_at", "last_finished_at", "last_ok", "runs", "last_summary"]
-    readonly_fields = list_display
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

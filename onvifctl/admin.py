@@ -5,24 +5,18 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from nem.admin import ReadOnlyAdminMixin, camera_column
 from onvifctl.models import OnvifEventState, OnvifUnknownEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # rows go with their camera (trash, purge)
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Rows go with their camera (trash, purge)."""
 
 
 @admin.register(OnvifEventState)
 class OnvifEventStateAdmin(ReadOnlyAdmin):
     list_display = [
-        "camera",
+        camera_column,
         "subscribed",
         "terminates_at",
         "last_message_at",
@@ -40,7 +34,7 @@ class OnvifEventStateAdmin(ReadOnlyAdmin):
 
 @admin.register(OnvifUnknownEvent)
 class OnvifUnknownEventAdmin(ReadOnlyAdmin):
-    list_display = ["topic", "camera", "count", "first_seen_at", "last_seen_at"]
+    list_display = ["topic", camera_column, "count", "first_seen_at", "last_seen_at"]
     list_filter = ["topic"]
     list_select_related = ["camera"]
     search_fields = ["topic", "camera__id"]

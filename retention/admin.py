@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from nem.admin import ReadOnlyAdminMixin, camera_column
 from retention.models import PruneRun, StoragePolicy
 
 
@@ -8,7 +9,7 @@ class StoragePolicyAdmin(admin.ModelAdmin):
     """Per-camera overrides; empty fields follow the NEM_RETENTION_* settings."""
 
     list_display = [
-        "camera",
+        camera_column,
         "frames_max_age_hours",
         "frames_max_count",
         "uploads_enabled",
@@ -35,15 +36,8 @@ class StoragePolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PruneRun)
-class PruneRunAdmin(admin.ModelAdmin):
+class PruneRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What each prune_storage run deleted and where the free-space floor stood. Read-only."""
 
     list_display = ["started_at", "finished_at", "dry_run", "camera_id", "files", "bytes", "rows", "floor_ok"]
     list_filter = ["dry_run", "floor_ok"]
-    readonly_fields = [f.name for f in PruneRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from nem.admin import ReadOnlyAdminMixin, camera_column
 from scenechanges import detector, services
 from scenechanges.models import SceneChange, SceneReference
 
@@ -181,21 +182,12 @@ class SceneChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SceneReference)
-class SceneReferenceAdmin(admin.ModelAdmin):
-    list_display = ["camera", "mode", "reason", "created_at", "retired_at", "thumbnail"]
+class SceneReferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [camera_column, "mode", "reason", "created_at", "retired_at", "thumbnail"]
     list_filter = ["mode", "reason", "camera"]
     list_select_related = ["camera"]
     readonly_fields = ["camera", "mode", "image", "source_path", "reason", "created_at", "retired_at", "thumbnail"]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="image")
     def thumbnail(self, obj):
