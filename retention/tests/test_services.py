@@ -273,7 +273,7 @@ def test_the_newest_image_survives_the_age_policy(cam, media_root):
 
 
 def test_a_record_held_by_ingestion_the_whole_time_leaves_its_files_and_fails_the_run(cam, media_root, monkeypatch):
-    monkeypatch.setattr(services, "CLAIM_ATTEMPTS", 1)
+    monkeypatch.setattr("retention.services.common.CLAIM_ATTEMPTS", 1)
     folder = media_root / "driveway"
     old = frame(folder, NOW - 30 * H)
     assert record_claim("driveway")  # a scan or grab in progress
