@@ -7,7 +7,7 @@ for that camera comes first (a client holding a joystick simply repeats the move
 
 Why a ``threading.Timer`` in the web process and not a Celery task with a countdown: the stop has
 to land within a fraction of a second of the bound, and a countdown task goes through the broker
-and a worker that would first have to build its own ONVIF client (WSDL parsing, ~60-150 ms) or
+and a worker that would first have to build its own ONVIF client (parsing WSDLs) or
 wait for a busy prefork slot; in the embedded run Celery may even be eager. The price: if the web
 process dies in the window between the move and the stop, nobody sends the Stop (the move goes on
 until the device's own PTZ timeout, or the next command). That window is ``NEM_PTZ_MOVE_SECONDS``.

@@ -129,9 +129,9 @@ def _unknown(camera_id: str, note: topics.Notification, at: dt.datetime) -> None
 def onvif_events_status(*, camera_id: str) -> dict:
     """The camera's event subscription as the event process last recorded it (404 for an unknown
     or trashed camera, 409 unless it is in onvif mode); all empty before the process saw it."""
-    from onvifctl.services import _onvif_camera  # the app's own 404/409 rule
+    from onvifctl.services.clients import onvif_camera  # the app's own camera rule
 
-    camera = _onvif_camera(camera_id)
+    camera = onvif_camera(camera_id)
     state = OnvifEventState.objects.filter(camera_id=camera.id).first() or OnvifEventState(camera_id=camera.id)
     unknown = OnvifUnknownEvent.objects.filter(camera_id=camera.id).order_by("-last_seen_at", "topic")[:50]
     return {

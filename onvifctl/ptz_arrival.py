@@ -1,4 +1,4 @@
-"""Verified arrival at a PTZ preset (issue 17): after ``GotoPreset`` the device is asked
+"""Verified arrival at a PTZ preset: after ``GotoPreset`` the device is asked
 ``GetStatus`` until its MoveStatus is IDLE, then ``cameras.signals.view_settled`` resumes scene
 comparison with that preset's reference. A device that never reports IDLE within
 NEM_PTZ_PRESET_SECONDS says nothing: comparison then treats the view as unknown (free view)."""
@@ -21,7 +21,7 @@ def onvif_preset_arrival_await(*, camera_id: str, preset_token: str, clock=time.
     """Poll the camera's MoveStatus every NEM_PTZ_STATUS_POLL_SECONDS until IDLE, for at most
     NEM_PTZ_PRESET_SECONDS. Returns "arrived", "timeout", "unsupported" (no GetStatus: the
     device cannot tell, so the pause simply runs out) or "camera_gone"."""
-    from onvifctl.services import onvif_client_get  # the shared per-camera client
+    from onvifctl.services.clients import onvif_client_get  # the shared per-camera client
 
     camera = Camera.objects.filter(pk=camera_id, ingestion_mode=IngestionMode.ONVIF).first()
     if camera is None:

@@ -144,7 +144,7 @@ class SceneMonitor(SoftDeleteModel):
     )
     paused_until = models.DateTimeField(null=True, blank=True)
     rereference_after_pause = models.BooleanField(default=False)
-    # PTZ (issue 17): the preset whose reference frames are compared with ("" = a fixed camera or a
+    # PTZ: the preset whose reference frames are compared with ("" = a fixed camera or a
     # free view), the preset a goto is heading for until the device reports it arrived, and the
     # free-view search after a continuous move: the first frame of the current still run.
     preset_token = models.CharField(max_length=64, blank=True, default="")

@@ -46,7 +46,7 @@ _ENVELOPE = (
     ' xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:tns1="http://www.onvif.org/ver10/topics">'
     "<s:Body>{body}</s:Body></s:Envelope>"
 )
-PRE_AUTH = {"GetSystemDateAndTime", "GetCapabilities"}  # PRE_AUTH in the ONVIF core spec
+PRE_AUTH = {"GetSystemDateAndTime", "GetCapabilities"}  # what ONVIF devices answer before authentication
 PTZ_OPERATIONS = {"GetPresets", "GotoPreset", "ContinuousMove", "Stop", "GetStatus"}
 EVENT_OPERATIONS = {"CreatePullPointSubscription", "PullMessages", "Renew", "Unsubscribe"}
 _DURATION = re.compile(r"^PT(?:(\d+)M)?(?:([\d.]+)S)?$")
@@ -129,7 +129,7 @@ class DeviceSimulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16  # one write per answer: headers and body apart trip Nagle + delayed ACK (40 ms)
+            wbufsize = 1 << 16  # one write per answer: headers and body apart trip Nagle + delayed ACK
 
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

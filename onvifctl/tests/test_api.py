@@ -50,12 +50,24 @@ def text(xml: str, local_name: str) -> str | None:
     return None if element is None else element.text
 
 
-def assert_problem(response, status: int, detail: str, instance: str):
-    assert response.status_code == status
+PROBLEM_TITLES = {
+    "camera-not-found": "Camera not found",
+    "onvif-not-enabled": "Camera is not in ONVIF mode",
+    "device-unavailable": "Device unavailable",
+    "device-credentials-refused": "Device refused the credentials",
+    "device-operation-unsupported": "Device does not support the operation",
+    "invalid-ptz-command": "Invalid PTZ command",
+    "invalid-preset-token": "Invalid preset token",
+}
+
+
+def assert_problem(response, status: int, slug: str, detail: str, instance: str):
+    assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM
     assert response.json() == {
-        "type": "about:blank",
-        "title": response.json()["title"],
+        "type": f"/problems/{slug}",
+        "code": slug.replace("-", "_"),
+        "title": PROBLEM_TITLES[slug],
         "status": status,
         "detail": detail,
         "instance": instance,
@@ -120,7 +132,13 @@ def test_capabilities_of_a_device_without_ptz(api_client, onvif_camera, device):
 def test_unknown_camera_is_404(api_client, db):
     response = api_client.get(url("nope", "capabilities"))
 
-    assert_problem(response, 404, "Camera with id nope not found", "/api/cameras/nope/onvif/capabilities")
+    assert_problem(
+        response,
+        404,
+        "camera-not-found",
+        "No camera 'nope'. List cameras at /api/cameras.",
+        "/api/cameras/nope/onvif/capabilities",
+    )
 
 
 @pytest.mark.parametrize(
@@ -137,7 +155,13 @@ def test_trashed_camera_is_404_on_every_endpoint(api_client, onvif_camera, devic
 
     response = getattr(api_client, method)(url("porch_ptz", tail), body, format="json")
 
-    assert_problem(response, 404, "Camera with id porch_ptz not found", f"/api/cameras/porch_ptz/onvif/{tail}")
+    assert_problem(
+        response,
+        404,
+        "camera-not-found",
+        "No camera 'porch_ptz'. List cameras at /api/cameras.",
+        f"/api/cameras/porch_ptz/onvif/{tail}",
+    )
     assert device.calls == []
 
 
@@ -158,6 +182,7 @@ def test_camera_not_in_onvif_mode_is_409(api_client, db, method, tail, body):
     assert_problem(
         response,
         409,
+        "onvif-not-enabled",
         "Camera is not an ONVIF device: garage has ingestion_mode 'ftp'. Set ingestion_mode to 'onvif' (and "
         "onvif_url if the device service is not at the rtsp_url host, port 80) to use ONVIF.",
         f"/api/cameras/garage/onvif/{tail}",
@@ -172,6 +197,7 @@ def test_wrong_credentials_are_503_with_a_hint(api_client, onvif_camera, device)
     assert_problem(
         response,
         503,
+        "device-credentials-refused",
         f"Device refused the credentials: Device at {device.url} refused our credentials. {AUTH_HINT}",
         "/api/cameras/porch_ptz/onvif/capabilities",
     )
@@ -187,6 +213,7 @@ def test_a_closed_port_is_503(api_client, db, closed_port):
     assert_problem(
         response,
         503,
+        "device-unavailable",
         f"Device unreachable: Could not connect to the device at {device_url}",
         "/api/cameras/gone/onvif/capabilities",
     )
@@ -201,6 +228,7 @@ def test_a_device_slower_than_the_timeout_is_503(api_client, onvif_camera, devic
     assert_problem(
         response,
         503,
+        "device-unavailable",
         f"Device timed out: Device at {device.url} did not answer within 0.3 s",
         "/api/cameras/porch_ptz/onvif/capabilities",
     )
@@ -214,6 +242,7 @@ def test_a_device_answering_nonsense_is_503_not_500(api_client, onvif_camera, de
     assert_problem(
         response,
         503,
+        "device-unavailable",
         f"Not an ONVIF device: Device at {device.url} did not answer as an ONVIF device",
         "/api/cameras/porch_ptz/onvif/capabilities",
     )
@@ -425,7 +454,7 @@ def test_the_automatic_stop_falls_back_too(api_client, onvif_camera, device, set
 def test_invalid_command_value_or_speed_is_400(api_client, onvif_camera, device, body, detail):
     response = ptz(api_client, "porch_ptz", body)
 
-    assert_problem(response, 400, detail, "/api/cameras/porch_ptz/onvif/ptz")
+    assert_problem(response, 400, "invalid-ptz-command", detail, "/api/cameras/porch_ptz/onvif/ptz")
     assert device.calls_of("ContinuousMove") == []
 
 
@@ -457,6 +486,7 @@ def test_ptz_on_a_device_without_ptz_is_409(api_client, onvif_camera, device):
     assert_problem(
         response,
         409,
+        "device-operation-unsupported",
         "Camera porch_ptz: Device does not offer the ONVIF PTZ service",
         "/api/cameras/porch_ptz/onvif/ptz",
     )
@@ -519,6 +549,7 @@ def test_goto_an_unknown_preset_is_400(api_client, onvif_camera, device):
     assert_problem(
         response,
         400,
+        "invalid-preset-token",
         "Invalid preset token 'nope' for camera porch_ptz: Device refused an argument of the request",
         "/api/cameras/porch_ptz/onvif/presets/nope",
     )
@@ -564,7 +595,7 @@ def test_openapi_documents_every_onvif_endpoint_and_its_errors(api_client, db):
     }
     for (path, method), codes in expected.items():
         operation = schema["paths"][path][method]
-        # Every keyed operation may answer 429 (failed keys), every one with a body 413 (issue 11).
+        # Every keyed operation may answer 429 (failed keys), every one with a body 413.
         codes = codes | {"429"} | ({"413"} if "requestBody" in operation else set())
         assert set(operation["responses"]) == codes, path
 

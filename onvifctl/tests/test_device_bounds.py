@@ -1,4 +1,4 @@
-"""Device calls are bounded (issue 11): a total deadline for the whole SOAP exchange, a size cap,
+"""Device calls are bounded: a total deadline for the whole SOAP exchange, a size cap,
 no redirects, only NEM_DEVICE_NETWORKS, and responses that name the class of failure without
 repeating anything the device said."""
 

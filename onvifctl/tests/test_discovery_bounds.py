@@ -1,4 +1,4 @@
-"""Discovery stays inside NEM_DEVICE_NETWORKS and leaves no thread behind (issue 11)."""
+"""Discovery stays inside NEM_DEVICE_NETWORKS and leaves no thread behind."""
 
 from __future__ import annotations
 

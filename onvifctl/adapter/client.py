@@ -1,31 +1,4 @@
-"""The only module that imports onvif-zeep: an ONVIF device client with our timeouts, our errors
-and our logging. Swap the library by rewriting this file; nothing else knows it exists.
-
-What it does differently from ``onvif.ONVIFCamera`` (and why):
-
-- Every SOAP exchange has one total deadline and a size cap, follows no redirect, and goes only to
-  an address inside NEM_DEVICE_NETWORKS (``onvifctl.transport``); onvif-zeep has no bound at all
-  by default and waits forever on a silent device.
-- No WSDL cache file (onvif-zeep's ``no_cache=True``: a plain zeep Client, never the sqlite
-  ``CachingClient``) and the WSDL files bundled with onvif-zeep (a top-level ``wsdl/`` folder in
-  site-packages): no network fetch of schemas. Each WSDL is parsed once per process and shared.
-- The device clock is read first (``GetSystemDateAndTime`` is allowed unauthenticated) and every
-  WS-Security timestamp is shifted by the offset, like onvif-zeep's ``adjust_time=True``, so a
-  camera whose clock drifted still accepts us.
-- It builds ``ONVIFService`` objects itself instead of calling ``ONVIFCamera.__init__``, which
-  pops ``http_proxy``/``https_proxy`` from the process environment, ignores the path of the
-  device URL, and opens an event pull-point subscription on the device at every connect (devices
-  have a handful of those). Device traffic never goes through an environment proxy
-  (``trust_env=False``): cameras are on the LAN.
-- ``import onvif`` calls ``logging.basicConfig(level=INFO)``; the handler and level it adds to the
-  root logger are taken back here so Django's LOGGING decides where log lines go, and zeep is kept
-  at WARNING.
-- Every failure becomes one of our exceptions (``OnvifError`` subclasses); nothing from requests,
-  zeep or lxml escapes, so a misbehaving device can never turn into a 500.
-
-A client is not safe for concurrent use by itself (zeep's UsernameToken mutates its timestamp per
-call), so every call holds the client's lock.
-"""
+"""The ONVIF device client: one connected device, its clock offset and its services."""
 
 from __future__ import annotations
 
@@ -33,118 +6,29 @@ import datetime as dt
 import logging
 import threading
 import urllib.parse
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
+import zeep
+from zeep.transports import Transport
 
-def _import_onvif_quietly():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    import onvif.client  # runs logging.basicConfig(level=INFO) when the root logger has no handler
-
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
-    zeep_logger = logging.getLogger("zeep")
-    if zeep_logger.level == logging.NOTSET:  # unless LOGGING configured it on purpose
-        zeep_logger.setLevel(logging.WARNING)
-    return onvif.client
-
-
-_onvif_client = _import_onvif_quietly()
-
-import requests  # noqa: E402  (after onvif, whose import side effects are undone above)
-import zeep  # noqa: E402
-import zeep.exceptions  # noqa: E402
-import zeep.wsdl  # noqa: E402
-from lxml import etree  # noqa: E402
-from zeep.transports import Transport  # noqa: E402
-
-from onvifctl import transport  # noqa: E402
-
-ONVIFService = _onvif_client.ONVIFService
-UsernameDigestTokenDtDiff = _onvif_client.UsernameDigestTokenDtDiff
-WSDL_DIR = Path(_onvif_client.__file__).resolve().parent.parent / "wsdl"
-
-# Parsing a WSDL costs ~50 ms of CPU (and holds the GIL); a discovery of twenty devices would parse
-# forty. zeep accepts a pre-parsed Document, so each file is parsed once per process and shared;
-# a Document is only read once built. Each client still has its own zeep Client (credentials,
-# transport, timeouts).
-_documents: dict[str, zeep.wsdl.Document] = {}
-_documents_lock = threading.Lock()
-
-
-def _settings() -> zeep.Settings:
-    # What onvif-zeep uses: devices send responses that do not validate strictly.
-    return zeep.Settings(strict=False, xml_huge_tree=True)
-
-
-def _wsdl_document(filename: str) -> zeep.wsdl.Document:
-    with _documents_lock:
-        document = _documents.get(filename)
-        if document is None:
-            # Local files only (no_cache: no sqlite cache either); the transport is only used to
-            # read the imported schemas next to the WSDL.
-            document = zeep.wsdl.Document(str(WSDL_DIR / filename), Transport(), settings=_settings())
-            _documents[filename] = document
-        return document
-
+from onvifctl import transport
+from onvifctl.adapter.errors import (
+    DeviceUnreachable,
+    DeviceUnsupported,
+    OnvifError,
+    classify_error,
+)
+from onvifctl.adapter.library import (
+    SERVICES,
+    WSDL_DIR,
+    ONVIFService,
+    UsernameDigestTokenDtDiff,
+    wsdl_document,
+    zeep_settings,
+)
 
 logger = logging.getLogger(__name__)
-
-_SERVICES = {
-    # name: (wsdl file, binding), from onvif-zeep's definition table
-    "devicemgmt": ("devicemgmt.wsdl", "{http://www.onvif.org/ver10/device/wsdl}DeviceBinding"),
-    "media": ("media.wsdl", "{http://www.onvif.org/ver10/media/wsdl}MediaBinding"),
-    "ptz": ("ptz.wsdl", "{http://www.onvif.org/ver20/ptz/wsdl}PTZBinding"),
-}
-
-# SOAP fault subcodes (ONVIF Core spec, 5.11), by what they mean to a caller.
-_AUTH_SUBCODES = {"NotAuthorized", "FailedAuthentication", "InvalidSecurity", "FailedCheck", "SecurityTokenUnavailable"}
-_UNSUPPORTED_SUBCODES = {
-    "ActionNotSupported",
-    "ActionNotImplemented",
-    "NotSupported",
-    "NoPTZProfile",
-    "PTZNotSupported",
-    "NoSuchService",
-}
-_INVALID_ARG_SUBCODES = {"InvalidArgVal", "InvalidArgs", "InvalidArg", "NoToken", "NoProfile", "NoEntity"}
-
-
-class OnvifError(Exception):
-    """Base of every error this module raises. ``str()`` is safe to show a client (no secrets)."""
-
-
-class DeviceUnreachable(OnvifError):
-    """Connection refused, no route, DNS failure, or no answer within the timeout."""
-
-
-class DeviceTimedOut(DeviceUnreachable):
-    """The device did not complete its answer within the call's total deadline."""
-
-
-class DeviceAddressRefused(OnvifError):
-    """The device host is outside NEM_DEVICE_NETWORKS (checked right before connecting)."""
-
-
-class DeviceAuthFailed(OnvifError):
-    """The device refused our WS-Security credentials (wrong credentials or clock skew)."""
-
-
-class DeviceUnsupported(OnvifError):
-    """The device does not implement the operation or service (no PTZ, no Stop...)."""
-
-
-class DeviceInvalidArgument(OnvifError):
-    """The device refused an argument (an unknown preset token, a profile without PTZ...)."""
-
-
-class DeviceBadResponse(OnvifError):
-    """The device answered with something that is not a usable ONVIF response."""
 
 
 @dataclass(frozen=True)
@@ -174,68 +58,6 @@ class Profile:
 class Preset:
     token: str
     name: str | None
-
-
-def _subcodes(fault: zeep.exceptions.Fault) -> set[str]:
-    names = set()
-    for qname in fault.subcodes or []:
-        local = getattr(qname, "localname", None) or str(qname).rsplit("}", 1)[-1].rsplit(":", 1)[-1]
-        names.add(local)
-    if fault.code:
-        names.add(str(fault.code).rsplit("}", 1)[-1].rsplit(":", 1)[-1])
-    return names
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        yield exc
-        exc = exc.__cause__ or exc.__context__
-
-
-def classify_error(exc: BaseException, *, url: str, timeout: float) -> OnvifError:
-    """Map anything requests/zeep/lxml/onvif-zeep raised to one of our errors. onvif-zeep wraps
-    everything in ``ONVIFError('Unknown error: ...')``; the original is its ``__context__``.
-
-    The message names the class of failure only. What the device said (a fault reason, an HTTP
-    status, a banner) goes to the log, never into the error: otherwise the API would be a banner
-    grabber for whatever host a camera URL points at."""
-    for err in _chain(exc):
-        if isinstance(err, OnvifError):
-            return err
-        if isinstance(err, transport.AddressRefused):
-            return DeviceAddressRefused(f"Device at {url} not contacted: {err}")
-        if isinstance(err, requests.exceptions.Timeout):
-            return DeviceTimedOut(f"Device at {url} did not answer within {timeout:g} s")
-        if isinstance(err, requests.exceptions.ConnectionError):
-            return DeviceUnreachable(f"Could not connect to the device at {url}")
-        if isinstance(err, (transport.RedirectRefused, transport.ResponseTooLarge)):
-            logger.info("onvif device %s: %s", url, err)
-            return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
-        if isinstance(err, zeep.exceptions.Fault):
-            codes = _subcodes(err)
-            reason = (err.message or "no reason given").strip()[:200]
-            logger.info("onvif device %s answered a SOAP fault %s: %s", url, sorted(codes), reason)
-            if codes & _AUTH_SUBCODES or "not authorized" in reason.lower():
-                return DeviceAuthFailed(f"Device at {url} refused our credentials")
-            if codes & _UNSUPPORTED_SUBCODES:
-                return DeviceUnsupported("Device does not support this operation")
-            if codes & _INVALID_ARG_SUBCODES:
-                return DeviceInvalidArgument("Device refused an argument of the request")
-            return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
-        if isinstance(err, zeep.exceptions.TransportError):
-            logger.info("onvif device %s answered HTTP %s", url, err.status_code)
-            if err.status_code in (401, 403):
-                return DeviceAuthFailed(f"Device at {url} refused our credentials")
-            if err.status_code in (404, 405, 501):
-                return DeviceUnsupported(f"Device at {url} has no such service")
-            return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
-        if isinstance(err, (zeep.exceptions.Error, etree.LxmlError)):
-            logger.info("onvif device %s sent an unreadable answer: %s", url, type(err).__name__)
-            return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
-    logger.info("onvif device %s: unexpected %s", url, type(exc).__name__)
-    return DeviceBadResponse(f"Device at {url} did not answer as an ONVIF device")
 
 
 def device_url_for(*, onvif_url: str | None, rtsp_url: str | None) -> str | None:
@@ -337,12 +159,14 @@ class OnvifClient:
             self._lock.release()
 
     def _service(self, name: str, xaddr: str):
-        wsdl, binding = _SERVICES[name]
+        wsdl, binding = SERVICES[name]
         wsse = None  # no credentials: send no UsernameToken at all
         if self._username:
             # PasswordDigest: the password never crosses the network in clear.
             wsse = UsernameDigestTokenDtDiff(self._username, self._password, dt_diff=self.clock_offset, use_digest=True)
-        zeep_client = zeep.Client(wsdl=_wsdl_document(wsdl), wsse=wsse, transport=self._transport, settings=_settings())
+        zeep_client = zeep.Client(
+            wsdl=wsdl_document(wsdl), wsse=wsse, transport=self._transport, settings=zeep_settings()
+        )
         return ONVIFService(
             xaddr,
             self._username,
@@ -493,7 +317,7 @@ class OnvifClient:
 
     def ptz_status(self) -> str:
         """``GetStatus`` MoveStatus of the selected profile: "MOVING" if any axis moves, else
-        "IDLE" ("UNKNOWN" when the device does not say). Issue 17: preset arrival."""
+        "IDLE" ("UNKNOWN" when the device does not say). Used to verify the arrival at a preset."""
         with self._call():
             answer = self._get("ptz").GetStatus({"ProfileToken": self._profile_token()})
             move = getattr(answer, "MoveStatus", None)
