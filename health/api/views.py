@@ -86,7 +86,7 @@ class CameraHealthView(APIView):
                 "status": camera.status,
                 "reasons": health.reasons if health else [],
                 "history": {
-                    "results": HealthTransitionSerializer(page.items, many=True).data,
+                    "results": HealthTransitionSerializer(page.rows, many=True).data,
                     "next_cursor": page.next_cursor,
                     "has_more": page.has_more,
                 },

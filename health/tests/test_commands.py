@@ -48,19 +48,19 @@ def test_evaluate_health_refuses_an_unknown_or_trashed_camera(media_root):
 
 @pytest.mark.django_db
 def test_a_camera_whose_evaluation_fails_makes_the_command_exit_non_zero(media_root, monkeypatch):
-    from health import services
+    from health.services import evaluate
 
     CameraFactory(id="a", folder_path=str(media_root), last_seen_at=timezone.now())
     CameraFactory(id="b", folder_path=str(media_root / "b"))
 
-    real = services.health_verdict
+    real = evaluate.health_verdict
 
     def verdict(**kwargs):
         if kwargs["camera"].pk == "a":
             raise RuntimeError("broken evidence")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "health_verdict", verdict)
+    monkeypatch.setattr(evaluate, "health_verdict", verdict)
     with pytest.raises(CommandError, match="1 part\\(s\\) failed: a: RuntimeError: broken evidence"):
         run("evaluate_health")
     assert CameraHealth.objects.get(pk="b").state == "error"  # the others were still judged
