@@ -35,7 +35,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from alerts.models import Channel, Delivery, DeliveryState
-from alerts.services import camera_alert_states
+from alerts.services.payloads import camera_alert_states
 
 logger = logging.getLogger(__name__)
 

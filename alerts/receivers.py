@@ -113,7 +113,7 @@ def on_anomaly_recorded(sender, *, anomaly_id: int, camera_id: str, **kwargs):
         details={
             "anomaly_kind": anomaly.kind,
             "object_type": anomaly.object_type or "all",
-            "hour_start": services._iso(anomaly.hour_start),
+            "hour_start": services.iso(anomaly.hour_start),
             "observed_count": anomaly.observed_count,
             "expected_count": round(anomaly.expected_count, 2),
             "anomaly_score": round(anomaly.anomaly_score, 4),

@@ -18,12 +18,35 @@ from cameras.tests.factories import CameraFactory
 pytestmark = pytest.mark.django_db
 
 
+TITLES = {
+    "alert-not-found": "Alert not found",
+    "alert-endpoint-not-found": "Alert endpoint not found",
+    "authentication-required": "API key required",
+    "invalid-query-parameter": "Query parameter is invalid",
+    "validation-error": "Request body is invalid",
+}
+
+
+def problem(slug: str, status: int, detail: str, instance: str, **extra) -> dict:
+    return {
+        "type": f"/problems/{slug}",
+        "code": slug.replace("-", "_"),
+        "title": TITLES[slug],
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+
+
 def assert_problem(response, status: int, detail_contains: str = "") -> dict:
+    """A problem document of the kind its status implies, whose detail contains ``detail_contains``."""
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert set(body) >= {"type", "title", "status", "detail", "instance"}
-    assert body["status"] == status
+    slug = body["type"].removeprefix("/problems/")
+    extra = {"errors": body["errors"]} if status == 422 else {}
+    assert body == problem(slug, status, body["detail"], response.wsgi_request.path, **extra)
     assert detail_contains in body["detail"]
     return body
 
@@ -101,12 +124,26 @@ def test_bad_alert_filters_are_422_problems(api_client, camera, query, field):
 
 def test_unknown_or_trashed_alert_is_404(api_client, camera):
     alert = offline(camera.id, T0)
-    assert_problem(api_client.get("/api/alerts/999999"), 404, "Alert 999999 not found")
-    assert_problem(api_client.get("/api/alerts/abc"), 404)
+    for alert_id in ("999999", "abc"):
+        response = api_client.get(f"/api/alerts/{alert_id}")
+        assert response.status_code == 404
+        assert response.json() == problem(
+            "alert-not-found",
+            404,
+            f"No alert '{alert_id}'. List alerts at /api/alerts.",
+            f"/api/alerts/{alert_id}",
+        )
     camera_soft_delete(camera_id=camera.id, actor="t")
     assert_problem(api_client.get(f"/api/alerts/{alert.pk}"), 404)
     assert api_client.get("/api/alerts").json()["items"] == []
-    assert_problem(api_client.post(f"/api/alerts/{alert.pk}/acknowledge"), 404)
+    response = api_client.post(f"/api/alerts/{alert.pk}/acknowledge")
+    assert response.status_code == 404
+    assert response.json() == problem(
+        "alert-not-found",
+        404,
+        f"No alert '{alert.pk}'. List alerts at /api/alerts.",
+        f"/api/alerts/{alert.pk}/acknowledge",
+    )
 
 
 def test_acknowledge_is_idempotent(api_client, camera):
@@ -183,7 +220,14 @@ def test_endpoint_crud_secret_shown_once(api_client, receiver):
     assert AlertEndpoint.objects.get().secret == secret  # unchanged by a patch
 
     assert api_client.delete(f"/api/alert-endpoints/{endpoint_id}").status_code == 204
-    assert_problem(api_client.get(f"/api/alert-endpoints/{endpoint_id}"), 404)
+    response = api_client.get(f"/api/alert-endpoints/{endpoint_id}")
+    assert response.status_code == 404
+    assert response.json() == problem(
+        "alert-endpoint-not-found",
+        404,
+        f"No alert endpoint '{endpoint_id}'. List endpoints at /api/alert-endpoints.",
+        f"/api/alert-endpoints/{endpoint_id}",
+    )
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ def test_one_outbox_row_per_channel_with_a_stable_message_id(camera, settings, d
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             go_offline(camera.id, T0)
         # the HTTP drain is queued for after commit, never run inside the transaction
-        assert [cb.__qualname__ for cb in callbacks if cb.__module__ == "alerts.services"] == [
+        assert [cb.__qualname__ for cb in callbacks if cb.__module__ == "alerts.services.outbox"] == [
             "outbox_write.<locals>.<lambda>"
         ]
         alert = Alert.objects.get()
