@@ -8,6 +8,12 @@
 
 The camera change page renders every registered panel below the form, in ``order``.
 
+The camera page shows when ``status`` last changed; an app that records status changes says so::
+
+    @register_status_change_lookup
+    def status_changed(camera) -> tuple[datetime, str] | None:   # (when, why), None if unknown
+        ...
+
 Columns of the camera list work the same way; ``select_related`` names the relations the column
 reads, so the list stays one query::
 
@@ -71,3 +77,20 @@ def register_camera_list_column(*, title: str, order: int = 100, select_related:
 
 def camera_list_columns() -> list[CameraListColumn]:
     return sorted(_columns.values(), key=lambda c: (c.order, c.title))
+
+
+_status_lookups: list[Callable[..., object]] = []
+
+
+def register_status_change_lookup(func):
+    _status_lookups.append(func)
+    return func
+
+
+def camera_status_changed_at(camera):
+    """(when, why) of the camera's last ``status`` change, from the first lookup that knows, or None."""
+    for lookup in _status_lookups:
+        found = lookup(camera)
+        if found is not None:
+            return found
+    return None

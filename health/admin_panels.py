@@ -10,11 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from cameras.admin_panels import register_camera_list_column, register_camera_panel
+from cameras.admin_panels import register_camera_list_column, register_camera_panel, register_status_change_lookup
 from cameras.models import IngestionRecord
 from health.models import CameraHealth, HealthState, HealthTransition
+from health.services import STATUS_OF
+from nem.admin import age_text
 
 HISTORY_ROWS = 20
+STATUS_SCAN_ROWS = 50  # transitions that keep the status (online -> silent) are skipped
 
 
 def _health_of(camera) -> CameraHealth | None:
@@ -24,19 +27,14 @@ def _health_of(camera) -> CameraHealth | None:
         return None
 
 
-def age_text(seconds: float) -> str:
-    """``42 s``, ``7 min``, ``3 h 5 min``, ``2 d 4 h``: an age at a glance."""
-    seconds = max(int(seconds), 0)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+@register_status_change_lookup
+def status_changed(camera):
+    """The camera's status follows its health verdict (``STATUS_OF``): the newest transition that
+    moved the status, with its first reason."""
+    for t in HealthTransition.objects.filter(camera_id=camera.pk).for_api()[:STATUS_SCAN_ROWS]:
+        if STATUS_OF.get(t.previous) != STATUS_OF.get(t.state):  # unknown maps to no status
+            return t.at, (t.reasons[0].get("message", "") if t.reasons else "")
+    return None
 
 
 @register_camera_list_column(title="Health", order=10, select_related=("health",))
@@ -111,6 +109,6 @@ def health_panel(camera, request):
         verdict,
         reasons,
         snapshot,
-        reverse("camera-snapshot", kwargs={"camera_id": camera.pk}),
+        reverse("admin:cameras_camera_snapshot", args=[camera.pk]),
         history,
     )

@@ -86,6 +86,21 @@ class ApiKeyAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+def age_text(seconds: float) -> str:
+    """``42 s``, ``7 min``, ``3 h 5 min``, ``2 d 4 h``: an age at a glance."""
+    seconds = max(int(seconds), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
 def _every(period) -> str:
     seconds = int(period.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):

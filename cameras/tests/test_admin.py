@@ -48,6 +48,7 @@ def test_trash_restore_and_purge_through_the_admin(admin_client, camera):
 
     # trash garage with the bulk action, which asks first
     asked = admin_client.post(CHANGELIST, {"action": "move_to_trash", "_selected_action": ["garage"]})
+    assert "Move selected cameras to the trash" in admin_client.get(CHANGELIST).content.decode()
     assert asked.status_code == 200 and "Yes, move to trash" in asked.content.decode()
     assert Camera.objects.filter(pk="garage").exists()
     admin_client.post(CHANGELIST, {"action": "move_to_trash", "_selected_action": ["garage"], "post": "yes"})
@@ -159,3 +160,129 @@ def test_api_key_admin_shows_the_key_once(admin_client):
     raw = text.split("API key for dashboard: ")[1].split(" ")[0]
     assert hash_api_key(raw) == key.key_hash
     assert raw not in admin_client.get(reverse("admin:nem_apikey_change", args=[key.pk])).content.decode()
+
+
+def add_form(**values) -> dict:
+    form = {
+        "id": "",
+        "name": "Side Gate",
+        "folder_path": "/export/foscam/side_gate",
+        "ingestion_mode": "ftp",
+        "rtsp_url": "",
+        "rtsp_username": "",
+        "rtsp_password": "",
+        "stream_profile": "",
+        "motion_sensitivity": "0.5",
+        "onvif_url": "",
+        "timezone": "UTC",
+    }
+    return {**form, **values}
+
+
+def change_form(camera: Camera, **values) -> dict:
+    form = add_form(
+        name=camera.name,
+        folder_path=camera.folder_path,
+        ingestion_mode=camera.ingestion_mode,
+        rtsp_url=camera.rtsp_url or "",
+        rtsp_username=camera.rtsp_username or "",
+        motion_sensitivity=str(camera.motion_sensitivity),
+        onvif_url=camera.onvif_url or "",
+        timezone=camera.timezone,
+    )
+    form.pop("id")
+    return {**form, **values}
+
+
+def test_a_name_held_by_a_trashed_camera_is_a_form_error_not_a_500(admin_client):
+    from cameras import services
+
+    services.camera_create(data={"name": "Side Gate", "folder_path": "/export/foscam/old_gate"})
+    services.camera_soft_delete(camera_id="old_gate", actor="test")
+    response = admin_client.post(reverse("admin:cameras_camera_add"), add_form())
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    trash_link = reverse("admin:cameras_trashedcamera_change", args=["old_gate"])
+    assert errors == {
+        "name": [
+            f'The camera <a href="{trash_link}">Side Gate</a> in the trash has this name: restore it from the '
+            "trash, or choose another value."
+        ]
+    }
+    assert f'<a href="{trash_link}">Side Gate</a> in the trash has this name' in response.content.decode()
+    assert list(Camera.all_objects.values_list("pk", flat=True)) == ["old_gate"]
+
+
+def test_the_admin_applies_the_services_rules(admin_client, camera):
+    add = reverse("admin:cameras_camera_add")
+    # the folder rule: a folder inside another camera's folder
+    nested = admin_client.post(add, add_form(folder_path="/export/foscam/front_door/inner"))
+    assert nested.status_code == 200
+    assert "front_door" in " ".join(nested.context["adminform"].form.errors["folder_path"])
+    # the stream rule
+    stream = admin_client.post(add, add_form(ingestion_mode="rtsp"))
+    assert stream.context["adminform"].form.errors == {
+        "rtsp_url": ["rtsp_url is required when ingestion_mode is 'rtsp' or 'onvif'"]
+    }
+    # an id that is not lower-case letters, digits and underscores
+    bad_id = admin_client.post(add, add_form(id="Side-Gate"))
+    assert list(bad_id.context["adminform"].form.errors) == ["id"]
+    # a live camera's folder
+    taken = admin_client.post(add, add_form(folder_path=camera.folder_path))
+    live_link = reverse("admin:cameras_camera_change", args=["front_door"])
+    assert taken.context["adminform"].form.errors == {
+        "folder_path": [f'The camera <a href="{live_link}">Front Door Camera</a> already has this folder path.']
+    }
+    assert list(Camera.all_objects.values_list("pk", flat=True)) == ["front_door"]
+
+
+def test_change_goes_through_the_service_and_status_stays_read_only(admin_client):
+    from cameras import services
+
+    camera = services.camera_create(
+        data={
+            "name": "Yard",
+            "folder_path": "/export/foscam/yard",
+            "ingestion_mode": "rtsp",
+            "rtsp_url": "rtsp://127.0.0.1:8554/yard",
+            "rtsp_username": "viewer",
+            "rtsp_password": "s3cret-pw",
+        }
+    )
+    url = reverse("admin:cameras_camera_change", args=["yard"])
+    page = admin_client.get(url).content.decode()
+    assert "s3cret-pw" not in page
+    assert 'name="status"' not in page and "Set by the system from what ingestion" in page
+    assert "Last seen at" in page and "Created at" in page and "Status last changed" in page
+    assert ">Move to trash</a>" in page and ">Delete</a>" not in page
+    assert '<option value="rtsp" selected>RTSP</option>' in page
+
+    # the device URL moves to another host: the service clears the stored credentials and audits it
+    response = admin_client.post(
+        url, change_form(camera, rtsp_url="rtsp://127.0.0.2:8554/yard", status="offline"), follow=True
+    )
+    assert response.status_code == 200, response.context["adminform"].form.errors
+    assert "the stored RTSP username and password were cleared" in response.content.decode()
+    camera.refresh_from_db()
+    assert (camera.rtsp_url, camera.rtsp_username, camera.rtsp_password, camera.status) == (
+        "rtsp://127.0.0.2:8554/yard",
+        None,
+        None,
+        "online",
+    )
+    assert list(CameraAuditRecord.objects.values_list("action", "actor", "details")) == [
+        ("creds_cleared", "user:admin", {"cleared": ["rtsp_username", "rtsp_password"], "moved": ["rtsp_url"]})
+    ]
+    # a rename that collides with another camera is a form error on the name
+    services.camera_create(data={"name": "Porch", "folder_path": "/export/foscam/porch"})
+    clash = admin_client.post(url, change_form(camera, name="Porch"))
+    assert clash.status_code == 200
+    assert list(clash.context["adminform"].form.errors) == ["name"]
+    assert Camera.objects.get(pk="yard").name == "Yard"
+
+
+def test_delete_wording_is_move_to_trash(admin_client, camera):
+    confirm = admin_client.get(reverse("admin:cameras_camera_delete", args=["front_door"])).content.decode()
+    assert "&rsaquo; Move to trash" in confirm and "Yes, move to trash" in confirm
+    done = admin_client.post(reverse("admin:cameras_camera_delete", args=["front_door"]), {"post": "yes"}, follow=True)
+    assert "The camera “Front Door Camera (front_door)” was moved to the trash." in done.content.decode()
