@@ -6,11 +6,33 @@ while it is failing to authenticate.
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
 
-from nem.errors import PROBLEM_TYPES, ProblemType
+from nem.errors import METHOD_NOT_ALLOWED, PROBLEM_TYPES, ProblemType, problem_json_response
+
+SAFE_METHODS = ("GET", "HEAD")
+
+
+def require_safe(view):
+    """GET and HEAD only; any other method is a 405 problem document (Django's own answer is an
+    empty text/html page)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in SAFE_METHODS:
+            return problem_json_response(
+                request,
+                405,
+                f'Method "{request.method[:20]}" not allowed.',
+                headers={"Allow": ", ".join(SAFE_METHODS)},
+                kind=METHOD_NOT_ALLOWED,
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _as_json(kind: ProblemType) -> dict:

@@ -1,6 +1,7 @@
 """Security checks driven by the URL resolver, so a new endpoint cannot slip through.
 
-- every route needs an API key except the exempt list (snapshot, /health, /ready, the schema and docs);
+- every route needs an API key except the exempt list (snapshot, /health, /ready, the schema, docs,
+  API root and problem pages, the admin's redirect);
 - every admin route needs a logged-in staff user, and the admin and session-authenticated API need CSRF;
 - RTSP passwords and API keys never reach captured logs, the cache or any response;
 - traversal attempts on every path parameter are a 4xx problem document, never a 5xx or a file.
@@ -21,13 +22,16 @@ from django.test import Client
 from conftest import TEST_API_KEY
 from nem.tests.urlwalk import Route, api_routes, walk_routes
 
-# Routes that answer without an API key (product spec section 2), matched on the route text.
+# Routes that answer without an API key, matched on the route text.
 EXEMPT = [
-    re.compile(r"/snapshot\$?$"),  # <img src> in a browser (seed)
+    re.compile(r"/snapshot\$?$"),  # an <img src> in a browser sends no header
     re.compile(r"^health$"),
     re.compile(r"^ready$"),
     re.compile(r"^api/schema/$"),
     re.compile(r"^api/docs/$"),
+    re.compile(r"^api/$"),  # the resource index a client starts from
+    re.compile(r"^problems/"),  # read by a client that is failing to authenticate
+    re.compile(r"^admin$"),  # a redirect to /admin/, which has its own login
 ]
 PROBLEM = "application/problem+json"
 RTSP_PASSWORD = "Rtsp-Secret-Pw-7391"
@@ -66,10 +70,14 @@ def test_every_route_needs_an_api_key(route, anon_client, camera):
         response = _request(anon_client, method, route.url())
         assert response.status_code == 401, f"{method.upper()} {route.url()} answered {response.status_code} without a key"
         assert response["Content-Type"].startswith(PROBLEM)
-        body = response.json()
-        assert body["status"] == 401
-        assert body["title"] == "Unauthorized"
-        assert body["instance"] == route.url()
+        assert response.json() == {
+            "type": "/problems/authentication-required",
+            "code": "authentication_required",
+            "title": "API key required",
+            "status": 401,
+            "detail": "API key required. Provide it in the X-API-Key header or the api_key query parameter.",
+            "instance": route.url(),
+        }
 
 
 @pytest.mark.django_db
@@ -79,7 +87,8 @@ def test_every_route_refuses_a_wrong_api_key(route, camera):
     for method in route.methods:
         response = _request(client, method, route.url())
         assert response.status_code == 401, f"{method.upper()} {route.url()} answered {response.status_code}"
-        assert response.json()["detail"] == "Invalid API key"
+        body = response.json()
+        assert (body["code"], body["detail"]) == ("invalid_api_key", "Invalid API key")
 
 
 @pytest.mark.django_db
@@ -381,7 +390,7 @@ def test_a_folder_path_with_traversal_is_refused(api_client, folder_path):
     assert response.json()["errors"][0]["field"] == "folder_path"
 
 
-# --- request bodies (issue 11): nesting, NUL and control characters, size ------------------------
+# --- request bodies: nesting, NUL and control characters, size ------------------------
 
 BODY_ROUTES = [r for r in GUARDED if set(r.methods) & {"post", "put", "patch"}]
 NESTED_BODIES = ["[" * 50_000, '{"a":' * 50_000, '{"detections": ' + "[" * 40 + "]" * 40 + "}"]
@@ -421,19 +430,17 @@ def test_every_json_endpoint_answers_nul_and_control_characters_with_a_problem(r
 
 
 @pytest.mark.django_db
-def test_nesting_beyond_the_limit_is_a_422_naming_the_body(api_client, settings):
+def test_nesting_beyond_the_limit_is_a_422_naming_the_body(api_client, settings, problem_doc):
     response = api_client.post("/api/detections", data="[" * 50_000, content_type="application/json")
     assert response.status_code == 422
     assert response["Content-Type"] == PROBLEM
     message = f"The body is nested deeper than {settings.NEM_JSON_MAX_DEPTH} levels"
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Unprocessable Entity",
-        "status": 422,
-        "detail": f"Request validation failed: body: {message}",
-        "instance": "/api/detections",
-        "errors": [{"field": "body", "message": message}],
-    }
+    assert response.json() == problem_doc(
+        "validation-error",
+        f"Request validation failed: body: {message}",
+        "/api/detections",
+        errors=[{"field": "body", "message": message}],
+    )
     settings.NEM_JSON_MAX_DEPTH = 3
     response = api_client.post("/api/detections", {"detections": [{"camera_id": {"x": 1}}]}, format="json")
     assert response.json()["errors"] == [
@@ -466,21 +473,19 @@ def test_control_characters_in_identifier_fields_are_a_422(api_client, camera, b
 
 
 @pytest.mark.django_db
-def test_a_body_over_the_size_limit_is_a_413_problem(api_client, settings):
+def test_a_body_over_the_size_limit_is_a_413_problem(api_client, settings, problem_doc):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = api_client.post(
         "/api/detections", {"detections": [{"camera_id": "x" * 2000}]}, format="json"
     )
     assert response.status_code == 413
     assert response["Content-Type"] == PROBLEM
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Request Entity Too Large",
-        "status": 413,
-        "detail": "The request body is too large: at most 1000 bytes and "
+    assert response.json() == problem_doc(
+        "request-too-large",
+        "The request body is too large: at most 1000 bytes and "
         f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields are accepted.",
-        "instance": "/api/detections",
-    }
+        "/api/detections",
+    )
 
 
 @pytest.mark.django_db

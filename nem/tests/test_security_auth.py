@@ -1,4 +1,4 @@
-"""Authentication hardening (issue 11): failed API keys are rate limited per client, short keys
+"""Authentication hardening: failed API keys are rate limited per client, short keys
 stop start-up, the admin login is throttled, and a new API key never travels in a cookie."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.mark.django_db
-def test_failed_api_keys_are_rate_limited_per_client_and_the_right_key_keeps_working_elsewhere(settings):
+def test_failed_api_keys_are_rate_limited_per_client_and_the_right_key_keeps_working_elsewhere(settings, problem_doc):
     settings.NEM_AUTH_FAILURE_LIMIT = 10
     settings.NEM_AUTH_FAILURE_WINDOW_SECONDS = 300
     guesser = Client(REMOTE_ADDR="10.9.9.9")
@@ -25,14 +25,11 @@ def test_failed_api_keys_are_rate_limited_per_client_and_the_right_key_keeps_wor
     assert blocked.status_code == 429
     assert blocked["Retry-After"] == "300"
     assert blocked["Content-Type"] == PROBLEM
-    assert blocked.json() == {
-        "type": "about:blank",
-        "title": "Too Many Requests",
-        "status": 429,
-        "detail": "Too many failed API key attempts from this address. Try again later. "
-        "Expected available in 300 seconds.",
-        "instance": "/api/cameras",
-    }
+    assert blocked.json() == problem_doc(
+        "rate-limited",
+        "Too many failed API key attempts from this address. Try again later. Expected available in 300 seconds.",
+        "/api/cameras",
+    )
     assert guesser.get("/api/cameras", HTTP_X_API_KEY="guess-11").status_code == 429
 
     other = Client(REMOTE_ADDR="10.9.9.10")
