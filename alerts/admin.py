@@ -43,7 +43,7 @@ class AlertAdmin(admin.ModelAdmin):
     date_hierarchy = "opened_at"
     actions = ["acknowledge_selected"]
     readonly_fields = [
-        "camera",
+        "camera_page",
         "kind",
         "severity",
         "state",
@@ -55,8 +55,8 @@ class AlertAdmin(admin.ModelAdmin):
         "resolved_at",
         "acknowledged_at",
         "acknowledged_by",
-        "scene_change_id",
-        "anomaly_id",
+        "scene_change",
+        "anomaly",
         "evidence_path",
         "details",
         "evidence",
@@ -65,6 +65,24 @@ class AlertAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description="camera")
+    def camera_page(self, obj: Alert):
+        return camera_column(obj) if obj.camera_id else "—"
+
+    @admin.display(description="scene change")
+    def scene_change(self, obj: Alert):
+        if obj.scene_change_id is None:
+            return "—"
+        url = reverse("admin:scenechanges_scenechange_change", args=[obj.scene_change_id])
+        return format_html('<a href="{}">scene change {}</a>', url, obj.scene_change_id)
+
+    @admin.display(description="anomaly")
+    def anomaly(self, obj: Alert):
+        if obj.anomaly_id is None:
+            return "—"
+        url = reverse("admin:baselines_anomaly_change", args=[obj.anomaly_id])
+        return format_html('<a href="{}">anomaly {}</a>', url, obj.anomaly_id)
 
     def get_urls(self):
         return [

@@ -103,3 +103,17 @@ def test_retry_now_requeues_dead_letters(admin_client, camera, receiver):
     delivery.refresh_from_db()
     assert delivery.state == "pending"
     assert Alert.objects.count() == 1
+
+
+def test_alert_list_and_page_link_the_camera_and_the_source(admin_client, camera):
+    from django.urls import reverse
+
+    alert = services.alert_raise(
+        camera_id=camera.id, kind="anomaly", incident_key="anomaly:7", reason="quiet", now=T0, anomaly_id=7
+    )
+    camera_url = reverse("admin:cameras_camera_change", args=[camera.id])
+    listing = admin_client.get("/admin/alerts/alert/").content.decode()
+    assert f'<a href="{camera_url}">{camera.name}</a>' in listing
+    page = admin_client.get(f"/admin/alerts/alert/{alert.pk}/change/").content.decode()
+    assert f'<a href="{reverse("admin:baselines_anomaly_change", args=[7])}">anomaly 7</a>' in page
+    assert f'<a href="{camera_url}">' in page

@@ -286,3 +286,130 @@ def test_delete_wording_is_move_to_trash(admin_client, camera):
     assert "&rsaquo; Move to trash" in confirm and "Yes, move to trash" in confirm
     done = admin_client.post(reverse("admin:cameras_camera_delete", args=["front_door"]), {"post": "yes"}, follow=True)
     assert "The camera “Front Door Camera (front_door)” was moved to the trash." in done.content.decode()
+
+
+def jpeg(width: int = 640, height: int = 360) -> bytes:
+    import cv2
+    import numpy as np
+
+    image = np.zeros((height, width, 3), dtype=np.uint8)
+    image[:, : width // 2] = (40, 160, 220)
+    ok, buf = cv2.imencode(".jpg", image)
+    assert ok
+    return buf.tobytes()
+
+
+@pytest.fixture
+def porch(media_root, settings, tmp_path):
+    """A camera with one image captured 12 s ago, as ingestion knows it."""
+    import datetime as dt
+    import os
+
+    from django.utils import timezone
+
+    from cameras.media.scanner import media_scan
+
+    settings.NEM_SNAPSHOT_CACHE_DIR = str(tmp_path / "cache")
+    folder = media_root / "porch"
+    folder.mkdir()
+    captured = timezone.now().replace(microsecond=0) - dt.timedelta(seconds=12)
+    (folder / "a.jpg").write_bytes(jpeg())
+    os.utime(folder / "a.jpg", (captured.timestamp(), captured.timestamp()))
+    camera = CameraFactory(
+        id="porch",
+        name="Porch",
+        folder_path=str(folder),
+        ingestion_mode="ftp",
+        rtsp_url="rtsp://127.0.0.1:8554/porch",
+        rtsp_username="viewer",
+    )
+    camera.rtsp_password = "porch-pw-9"
+    camera.save()
+    media_scan(camera_ids=["porch"], now=captured)
+    return camera
+
+
+def test_the_list_and_the_page_show_the_latest_snapshot_with_its_age(admin_client, porch):
+    import cv2
+    import numpy as np
+
+    snapshot = reverse("admin:cameras_camera_snapshot", args=["porch"])
+    page = admin_client.get(CHANGELIST).content.decode()
+    assert f'<img src="{snapshot}?thumb=1" width="160" alt="snapshot of Porch" loading="lazy">' in page
+    assert "<small>12 s ago</small>" in page or "<small>13 s ago</small>" in page
+    assert '<td class="field-mode">FTP</td>' in page
+    assert "porch-pw-9" not in page and "viewer@" not in page
+    detail = admin_client.get(reverse("admin:cameras_camera_change", args=["porch"])).content.decode()
+    assert f'<img src="{snapshot}?thumb=1" width="320" alt="latest snapshot">' in detail
+    assert "porch-pw-9" not in detail
+
+    full = admin_client.get(snapshot)
+    assert full.status_code == 200 and full["Content-Type"] == "image/jpeg"
+    assert full.content == jpeg()
+    thumb = admin_client.get(snapshot, {"thumb": "1"})
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    image = cv2.imdecode(np.frombuffer(thumb.content, dtype=np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (90, 160, 3)
+    assert admin_client.get(snapshot, {"thumb": "1"}, HTTP_IF_NONE_MATCH=thumb["ETag"]).status_code == 304
+    assert thumb["ETag"] != full["ETag"]
+
+
+def test_the_snapshot_view_is_for_staff_and_only_for_live_cameras(user, admin_client, porch, camera):
+    from django.test import Client
+
+    snapshot = reverse("admin:cameras_camera_snapshot", args=["porch"])
+    client = Client()
+    anonymous = client.get(snapshot)
+    assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+    client.force_login(user)
+    assert client.get(snapshot).status_code == 302  # not staff
+    assert admin_client.get(reverse("admin:cameras_camera_snapshot", args=["nobody"])).status_code == 404
+    assert admin_client.get(reverse("admin:cameras_camera_snapshot", args=["front_door"])).status_code == 404
+    from cameras import services
+
+    services.camera_soft_delete(camera_id="porch", actor="test")
+    assert admin_client.get(snapshot).status_code == 404
+
+
+def test_status_last_changed_comes_from_the_health_history(admin_client, porch):
+    from health.services import health_evaluate
+
+    health_evaluate(camera_id="porch")
+    page = admin_client.get(reverse("admin:cameras_camera_change", args=["porch"])).content.decode()
+    section = page.split("Status last changed")[1][:400]
+    assert " ago (" in section and "new media arriving" in section
+
+
+def test_the_trash_shows_the_purge_date_and_filters_by_date_and_mode(admin_client, settings):
+    import datetime as dt
+
+    settings.NEM_TRASH_RETENTION_DAYS = 30
+    CameraFactory(id="old", name="Old", ingestion_mode="ftp", deleted_at=dt.datetime(2026, 1, 1, 8, tzinfo=dt.UTC))
+    CameraFactory(
+        id="cam_rtsp",
+        name="Streamer",
+        ingestion_mode="rtsp",
+        rtsp_url="rtsp://127.0.0.1:8554/x",
+        deleted_at=dt.datetime(2026, 2, 10, 9, tzinfo=dt.UTC),
+    )
+    page = admin_client.get(TRASH).content.decode()
+    assert '<td class="field-purged_on">2026-01-31 08:00 UTC</td>' in page
+    assert '<td class="field-purged_on">2026-03-12 09:00 UTC</td>' in page
+    assert ">RTSP</a>" in page and ">ONVIF</a>" in page  # the mode filter's choices
+    streams = admin_client.get(TRASH, {"ingestion_mode": "rtsp"}).content.decode()
+    assert "Streamer" in streams and ">Old<" not in streams
+    january = admin_client.get(
+        TRASH, {"deleted_at__gte": "2026-01-01 00:00:00+00:00", "deleted_at__lt": "2026-02-01 00:00:00+00:00"}
+    ).content.decode()
+    assert ">Old<" in january and "Streamer" not in january
+    assert "Delete selected" not in page
+
+
+def test_the_admin_is_branded(admin_client):
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert "<title>NEM cameras</title>" in index
+    assert '<div id="site-name"><a href="/admin/">NEM cameras</a></div>' in index
+    assert "<h1>NEM cameras</h1>" in index
+    assert "Django administration" not in index and "Site administration" not in index
+    listing = admin_client.get(CHANGELIST).content.decode()
+    assert "<title>Select camera to change | NEM cameras</title>" in listing
