@@ -64,13 +64,15 @@ def camera_column(obj):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["name", "prefix", "is_active", "expires_at", "last_used_at", "created_at"]
+    list_filter = ["is_active", ("expires_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix"]
-    readonly_fields = ["prefix", "created_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
 
     def get_fields(self, request, obj=None):
-        return ["name"] if obj is None else ["name", "prefix", "is_active", "created_at"]
+        if obj is None:
+            return ["name", "expires_at"]
+        return ["name", "prefix", "is_active", "expires_at", "last_used_at", "created_at"]
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -1,7 +1,7 @@
 """API-key authentication (``X-API-Key`` header or ``api_key`` query parameter).
 
-Keys are compared by SHA-256: admin-managed ``ApiKey`` rows plus ``NEM_API_KEYS`` from the
-environment. Staff logged into the admin may use the API (and the browsable API) by session.
+Keys are compared by SHA-256: admin-managed ``ApiKey`` rows (refused once past ``expires_at``;
+``last_used_at`` kept to the minute) plus ``NEM_API_KEYS`` from the environment. Staff logged into the admin may use the API (and the browsable API) by session.
 Endpoints exempt from keys (snapshot, health, schema, docs) set ``permission_classes = [AllowAny]``.
 """
 
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework import authentication, exceptions, permissions
 
-from nem.models import ApiKey, hash_api_key
+from nem.models import ApiKey, api_key_touch, hash_api_key
 
 API_KEY_HEADER = "HTTP_X_API_KEY"
 
@@ -75,10 +75,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         digest = hash_api_key(raw)
         if digest in _env_key_hashes(tuple(settings.NEM_API_KEYS)):
             return (None, ApiKeyPrincipal(name="env-key"))
-        key = ApiKey.objects.active().filter(key_hash=digest).only("name").first()
+        # An expired or switched-off key is refused exactly like an unknown one.
+        key = ApiKey.objects.active().filter(key_hash=digest).only("pk", "name").first()
         if key is None:
             _count_failure(ip)
             raise exceptions.AuthenticationFailed("Invalid API key")
+        api_key_touch(key_id=key.pk)
         return (None, ApiKeyPrincipal(name=f"api-key:{key.name}"))
 
     def authenticate_header(self, request) -> str:

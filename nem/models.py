@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -13,8 +14,10 @@ def hash_api_key(raw: str) -> str:
 
 
 class ApiKeyQuerySet(models.QuerySet):
-    def active(self) -> ApiKeyQuerySet:
-        return self.filter(is_active=True)
+    def active(self, *, now=None) -> ApiKeyQuerySet:
+        """Keys that authenticate: switched on and not past their expiry."""
+        now = now or timezone.now()
+        return self.filter(is_active=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
 
 
 class ApiKey(models.Model):
@@ -26,6 +29,15 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="From this time on the key is refused (401). Empty: it does not expire."
+    )
+    last_used_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the key last authenticated a request (recorded at most once a minute).",
+    )
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -43,6 +55,18 @@ class ApiKey(models.Model):
     def set_key(self, raw: str) -> None:
         self.key_hash = hash_api_key(raw)
         self.prefix = raw[:8]
+
+
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+
+
+def api_key_touch(*, key_id: int, now: dt.datetime | None = None) -> bool:
+    """Record that key ``key_id`` was used. One conditional UPDATE that writes only when the
+    recorded time is empty or a minute old, so the request path does not write on every request
+    (and concurrent requests of one key write it once). True if it wrote."""
+    now = now or timezone.now()
+    stale = models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    return bool(ApiKey.objects.filter(stale, pk=key_id).update(last_used_at=now))
 
 
 def api_key_create(*, name: str) -> tuple[ApiKey, str]:
