@@ -6,14 +6,33 @@ from cameras.models import Camera
 from nem.filters import UtcIsoDateTimeFilter
 
 
+class LiveCameraField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not Camera.objects.filter(pk=value).exists():
+            raise forms.ValidationError(f"no camera {value[:100]!r}; list cameras at /api/cameras")
+        return value
+
+
+class LiveCameraFilter(filters.CharFilter):
+    """A live camera's id: an unknown or trashed camera is a 422 that says where cameras are listed."""
+
+    field_class = LiveCameraField
+
+
 class AlertFilterSet(filters.FilterSet):
-    # Live cameras only, as everywhere: naming an unknown or trashed camera is a 422.
-    camera_id = filters.ModelChoiceFilter(
-        field_name="camera", lookup_expr="exact", queryset=Camera.objects.all(), to_field_name="id"
+    camera_id = LiveCameraFilter(
+        field_name="camera_id", lookup_expr="exact", help_text="Only this live camera's alerts."
     )
-    kind = filters.ChoiceFilter(field_name="kind", lookup_expr="exact", choices=AlertKind.choices)
-    state = filters.ChoiceFilter(field_name="state", lookup_expr="exact", choices=AlertState.choices)
-    since = UtcIsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    kind = filters.ChoiceFilter(
+        field_name="kind", lookup_expr="exact", choices=AlertKind.choices, help_text="Only alerts of this kind."
+    )
+    state = filters.ChoiceFilter(
+        field_name="state", lookup_expr="exact", choices=AlertState.choices, help_text="Only alerts in this state."
+    )
+    since = UtcIsoDateTimeFilter(
+        field_name="opened_at", lookup_expr="gte", help_text="Only alerts opened at or after this ISO 8601 instant."
+    )
 
     class Meta:
         model = Alert
@@ -21,7 +40,7 @@ class AlertFilterSet(filters.FilterSet):
 
 
 class IdFilter(filters.NumberFilter):
-    """A row id: a whole number in the database's bigint range (else 422, never a 500)."""
+    # A row id: a whole number in the database's bigint range (else 422, never a 500).
 
     field_class = forms.IntegerField
 
@@ -32,10 +51,17 @@ class IdFilter(filters.NumberFilter):
 
 
 class DeliveryFilterSet(filters.FilterSet):
-    alert_id = IdFilter(field_name="alert_id", lookup_expr="exact")
-    endpoint_id = IdFilter(field_name="endpoint_id", lookup_expr="exact")
-    channel = filters.ChoiceFilter(field_name="channel", lookup_expr="exact", choices=Channel.choices)
-    state = filters.ChoiceFilter(field_name="state", lookup_expr="exact", choices=DeliveryState.choices)
+    alert_id = IdFilter(field_name="alert_id", lookup_expr="exact", help_text="Only deliveries of this alert.")
+    endpoint_id = IdFilter(field_name="endpoint_id", lookup_expr="exact", help_text="Only deliveries to this endpoint.")
+    channel = filters.ChoiceFilter(
+        field_name="channel", lookup_expr="exact", choices=Channel.choices, help_text="Only this channel's."
+    )
+    state = filters.ChoiceFilter(
+        field_name="state",
+        lookup_expr="exact",
+        choices=DeliveryState.choices,
+        help_text="Only deliveries in this state.",
+    )
 
     class Meta:
         model = Delivery

@@ -37,10 +37,6 @@ class AlertState(models.TextChoices):
 
 
 class AlertQuerySet(SoftDeleteQuerySet):
-    def for_api(self) -> AlertQuerySet:
-        # Newest first with id as tie-breaker: the cursor is a keyset over exactly this order.
-        return self.order_by("-opened_at", "-id")
-
     def unresolved(self) -> AlertQuerySet:
         return self.exclude(state=AlertState.RESOLVED)
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from health.api.views import CameraHealthView
+from health.api.views import CameraHealthViewSet
 
 urlpatterns = [
-    path("cameras/<str:camera_id>/health", CameraHealthView.as_view(), name="camera-health"),
+    path("cameras/<str:camera_id>/health", CameraHealthViewSet.as_view({"get": "retrieve"}), name="camera-health"),
 ]

@@ -1,8 +1,12 @@
 from django.urls import path
 
-from retention.api.views import CameraStoragePolicyView, CameraStorageView
+from retention.api.views import CameraStoragePolicyViewSet, CameraStorageViewSet
 
 urlpatterns = [
-    path("cameras/<str:camera_id>/storage", CameraStorageView.as_view(), name="camera-storage"),
-    path("cameras/<str:camera_id>/storage-policy", CameraStoragePolicyView.as_view(), name="camera-storage-policy"),
+    path("cameras/<str:camera_id>/storage", CameraStorageViewSet.as_view({"get": "retrieve"}), name="camera-storage"),
+    path(
+        "cameras/<str:camera_id>/storage-policy",
+        CameraStoragePolicyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"}),
+        name="camera-storage-policy",
+    ),
 ]

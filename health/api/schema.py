@@ -1,0 +1,138 @@
+"""The published OpenAPI description of the health operation: texts, parameters and examples.
+The view only names the schema it uses."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+
+from health.api.serializers import CameraHealthSerializer
+from nem.errors import INVALID_QUERY, CameraNotFound, ProblemType, problem
+from nem.schema import problem_responses
+
+TAG = "Health"
+QUERY_PARAMS = ("limit", "cursor")
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+PATH = "/api/cameras/front_door/health"
+
+CAMERA_ID_PARAM = OpenApiParameter(
+    "camera_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The camera's id (see `GET /api/cameras`).",
+    examples=[OpenApiExample("Front door", value="front_door")],
+)
+LIMIT_PARAM = OpenApiParameter(
+    "limit",
+    OpenApiTypes.INT,
+    description=f"History page size, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+    examples=[OpenApiExample("Five transitions", value=5)],
+)
+CURSOR_PARAM = OpenApiParameter(
+    "cursor",
+    OpenApiTypes.STR,
+    description="Where the history page starts: `history.next_cursor` of the previous answer (opaque).",
+    examples=[OpenApiExample("From next_cursor", value="WyIyMDI2LTAxLTIzVDEyOjEwOjAwWiIsN10")],
+)
+
+OFFLINE_REASON = {
+    "state": "offline",
+    "code": "no_media",
+    "message": "no new media for 900 s (grace 600 s)",
+    "evidence": {"last_media_at": "2026-01-23T12:00:00Z", "silence_seconds": 900, "grace_seconds": 600},
+}
+
+
+def problem_example(
+    name: str, kind: ProblemType, detail: str, instance: str, errors: list[dict] | None = None
+) -> OpenApiExample:
+    extra = {"errors": errors} if errors is not None else {}
+    return OpenApiExample(
+        name,
+        value=problem(kind.status, detail, instance=instance, kind=kind, **extra),
+        response_only=True,
+        status_codes=[str(kind.status)],
+        media_type="application/problem+json",
+    )
+
+
+CAMERA_HEALTH = extend_schema(
+    tags=[TAG],
+    summary="A camera's health verdict and its history",
+    description=(
+        "`state` is the worst condition that holds: `error` (the folder or the stream is broken, the camera "
+        "reports signal loss or its ONVIF device refuses our credentials), `offline` (no new media for the "
+        "grace period, or not yet enough consecutive new frames after an outage), `blinded` (an open "
+        "view_blocked/view_tampered scene change), `frozen` (frames arrive but the picture, clock bands "
+        "masked, has not changed for NEM_HEALTH_FROZEN_MINUTES), `silent` (absence anomalies over "
+        "consecutive hours while media arrive), `online`; `unknown` until the first evaluation. `reasons` "
+        "lists every condition that holds, worst first, with its evidence. `history` is the transitions, "
+        "newest first; `cursor` (from `history.next_cursor`) pages over `(at, id)`. An unknown query "
+        "parameter, a `limit` out of range or a cursor this API did not issue is a 422."
+    ),
+    parameters=[CAMERA_ID_PARAM, LIMIT_PARAM, CURSOR_PARAM],
+    responses={200: CameraHealthSerializer, **problem_responses(401, 404, 422)},
+    examples=[
+        OpenApiExample(
+            "Offline",
+            response_only=True,
+            status_codes=["200"],
+            value={
+                "camera_id": "front_door",
+                "state": "offline",
+                "since": "2026-01-23T12:10:00Z",
+                "evaluated_at": "2026-01-23T12:15:00Z",
+                "status": "offline",
+                "reasons": [OFFLINE_REASON],
+                "history": {
+                    "results": [
+                        {
+                            "id": 7,
+                            "at": "2026-01-23T12:10:00Z",
+                            "previous": "online",
+                            "state": "offline",
+                            "reasons": [OFFLINE_REASON],
+                        }
+                    ],
+                    "next_cursor": "WyIyMDI2LTAxLTIzVDEyOjEwOjAwWiIsN10",
+                    "has_more": True,
+                },
+            },
+        ),
+        OpenApiExample(
+            "Not evaluated yet",
+            response_only=True,
+            status_codes=["200"],
+            value={
+                "camera_id": "front_door",
+                "state": "unknown",
+                "since": None,
+                "evaluated_at": None,
+                "status": "online",
+                "reasons": [],
+                "history": {"results": [], "next_cursor": None, "has_more": False},
+            },
+        ),
+        problem_example(
+            "Unknown camera",
+            CameraNotFound.problem_kind(),
+            "No camera 'nope'. List cameras at /api/cameras.",
+            PATH.replace("front_door", "nope"),
+        ),
+        problem_example(
+            "Limit out of range",
+            INVALID_QUERY,
+            f"Request validation failed: limit: must be between 1 and {MAX_LIMIT}",
+            PATH,
+            [{"field": "limit", "message": f"must be between 1 and {MAX_LIMIT}"}],
+        ),
+        problem_example(
+            "Unknown query parameter",
+            INVALID_QUERY,
+            "Request validation failed: page: is not a parameter of this operation; it accepts: cursor, limit",
+            PATH,
+            [{"field": "page", "message": "is not a parameter of this operation; it accepts: cursor, limit"}],
+        ),
+    ],
+)
