@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -112,8 +113,19 @@ def created(data, location: str, **kwargs) -> Response:
     return Response(data, status=201, headers=headers, **kwargs)
 
 
+class ApiRootSerializer(serializers.Serializer):
+    """The resources of this API."""
+
+    resources = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Resource name -> its path; `{camera_id}` stands for a camera's id.",
+    )
+
+
 class ApiRootView(StrictQueryMixin, APIView):
-    """``GET /api/``: the resources of this API, by name, for a client that starts here."""
+    # GET /api/: the resources of this API, by name, for a client that starts here. Its schema is
+    # nem.schema.ApiRootViewSchema (this module is imported by the settings' filter backends, before
+    # drf-spectacular can be).
 
     authentication_classes: list = []
     permission_classes = [AllowAny]

@@ -159,19 +159,38 @@ class DefaultPagination(BasePagination):
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         props = {
-            "total": {"type": "integer", "example": 6},
-            "limit": {"type": "integer", "example": 1000},
-            "offset": {"type": "integer", "nullable": True, "example": 0},
-            "has_more": {"type": "boolean", "example": False},
+            "total": {"type": "integer", "example": 6, "description": "Rows matching the filters, on all pages."},
+            "limit": {"type": "integer", "example": 1000, "description": "The page size applied."},
+            "offset": {
+                "type": "integer",
+                "nullable": True,
+                "example": 0,
+                "description": "Rows skipped before this page; null when the page was read with `cursor`.",
+            },
+            "has_more": {"type": "boolean", "example": False, "description": "Whether rows follow this page."},
         }
         if self.allow_cursor:
-            props["next_cursor"] = {"type": "string", "nullable": True, "example": None}
+            props["next_cursor"] = {
+                "type": "string",
+                "nullable": True,
+                "example": None,
+                "description": "Send as `cursor` (with the same `ordering`) for the next page; null on the last.",
+            }
         return {
             "type": "object",
             "required": ["items", "pagination"],
             "properties": {
-                "items": schema,
-                "pagination": {"type": "object", "required": list(props), "properties": props},
+                "items": (
+                    {**schema, "description": "The rows of this page, in the list's ordering."}
+                    if isinstance(schema, dict)
+                    else schema
+                ),
+                "pagination": {
+                    "type": "object",
+                    "description": "Where this page is in the list, and how to get the next one.",
+                    "required": list(props),
+                    "properties": props,
+                },
             },
         }
 
@@ -204,11 +223,3 @@ class DefaultPagination(BasePagination):
             )
         return params
 
-
-class OffsetPagination(DefaultPagination):
-    """limit/offset only, and a ``pagination`` object without ``next_cursor`` (the trash)."""
-
-    allow_cursor = False
-
-    def pagination_data(self) -> OrderedDict:
-        return OrderedDict(total=self.total, limit=self.limit, offset=self.offset, has_more=self.has_more)

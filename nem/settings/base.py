@@ -224,23 +224,60 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "nem.schema.NemAutoSchema",
     "EXCEPTION_HANDLER": "nem.errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NEM camera backend",
-    "DESCRIPTION": (
-        "Camera management for the NEM home-security system. Authenticate with an API key in the "
-        "`X-API-Key` header (or the `api_key` query parameter). Errors are RFC 7807 "
-        "`application/problem+json`; request validation errors are 422 with an `errors` list."
-    ),
+    "DESCRIPTION": """Camera management for the NEM home-security system: cameras and their media, detections and
+the activity baselines learnt from them, scene changes, ONVIF control, storage retention and alerts.
+A step-by-step guide with `curl` examples is in `docs/api-guide.md`.
+
+**Authentication.** Send an API key in the `X-API-Key` header (or, where a header cannot be set,
+the `api_key` query parameter). Keys are created in the admin or with `manage.py create_api_key`;
+they do not expire, they are revoked in the admin. A missing key is a 401 `authentication-required`,
+an unknown or revoked one a 401 `invalid-api-key`; too many invalid keys from one address are a 429. `GET /api/`,
+the schema, `/problems/`, `/health`, `/ready` and snapshots need no key.
+
+**Lists.** A list answers `{"items": [...], "pagination": {"total", "limit", "offset",
+"next_cursor", "has_more"}}`. Page with `limit` (1-1000) and `offset`, or follow
+`pagination.next_cursor` with `cursor` (stable while rows are added; bound to the `ordering` it
+was issued for). Lists that take `ordering` accept a comma-separated list of the fields the
+operation names, `-` for descending; detections, events and alerts are newest first by default.
+A query parameter an operation does not take is refused (422), never ignored.
+
+**Errors.** Every error is an `application/problem+json` document with `type` (a link to the
+kind's page), `code` (its stable name), `title`, `status`, `detail` and `instance`; a 422 adds
+`errors: [{field, message}]`. Branch on `code` or `type`, never on `detail`. The kinds are listed
+at [/problems/](/problems/).
+
+**Idempotency.** `POST /api/detections` takes an `Idempotency-Key` header: a retry with the same key
+is answered with the first answer instead of storing the detections twice.""",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # "/api" is a prefix, not a resource: operation ids and tags start after it.
+    "SCHEMA_PATH_PREFIX": r"/api",
+    "TAGS": [
+        {"name": "API", "description": "The resource index a client starts from."},
+        {"name": "Cameras", "description": "Register, list, change and trash cameras."},
+        {"name": "Trash", "description": "Trashed cameras: list, restore; purged after the retention period."},
+        {"name": "Media", "description": "Snapshots and the media folders cameras upload to."},
+        {"name": "Health", "description": "Liveness and readiness of the service, and each camera's health."},
+        {"name": "Baselines", "description": "Per camera, the activity learnt from detections, and anomalies."},
+        {"name": "Detections", "description": "Objects detected in camera images: report them, list them."},
+        {"name": "Events", "description": "Detections grouped into events."},
+        {"name": "Scene changes", "description": "Changes of a camera's view (moved, covered), to acknowledge."},
+        {"name": "ONVIF", "description": "Discover ONVIF devices; capabilities, PTZ, presets and events of a camera."},
+        {"name": "Storage", "description": "Disk used per camera, and its retention policy."},
+        {"name": "Alerts", "description": "Alerts raised for cameras (offline, anomalies, scene changes)."},
+        {"name": "Alert endpoints", "description": "Where alerts are sent: webhooks, push, MQTT."},
+        {"name": "Alert deliveries", "description": "Each attempt to send an alert to an endpoint, with its outcome."},
+    ],
 }
 
 # CELERY
@@ -526,6 +563,7 @@ AXES_CLIENT_IP_CALLABLE = "nem.auth.client_ip"  # the same client address the ra
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     *SPECTACULAR_SETTINGS.get("POSTPROCESSING_HOOKS", ["drf_spectacular.hooks.postprocess_schema_enums"]),
     "nem.schema_limits.document_request_limits",
+    "nem.schema.document_examples",  # last: the 413 and 429 above get their examples too
 ]
 # END SECURITY HARDENING
 
