@@ -1,5 +1,6 @@
-"""The alerts API: full shapes, filters, cursor, acknowledge, endpoints with a write-only secret
-shown once, the test send through the real path, the delivery log, problem documents."""
+"""The alerts API: full shapes, filters, ordering, cursors, acknowledge, endpoints with a write-only
+secret shown once and a Location, the test send through the real path, the delivery log, strict query
+parameters, problem documents."""
 
 from __future__ import annotations
 
@@ -188,6 +189,8 @@ def test_endpoint_crud_secret_shown_once(api_client, receiver):
     )
     assert response.status_code == 201, response.content
     created = response.json()
+    assert response["Location"] == f"/api/alert-endpoints/{created['id']}"
+    assert api_client.get(response["Location"]).json() == {k: v for k, v in created.items() if k != "secret"}
     secret = created.pop("secret")
     assert secret.startswith("whsec_")
     endpoint_id = created["id"]
@@ -345,3 +348,151 @@ def test_delivery_log_shape_and_filters(api_client, camera, receiver, settings):
     for bad in ("1.5", "-1", "99999999999999999999999"):
         body = assert_problem(api_client.get(f"/api/alert-deliveries?alert_id={bad}"), 422)
         assert [e["field"] for e in body["errors"]] == ["alert_id"]
+
+
+# --- list conventions: strict query parameters, ordering, cursors -------------------------------
+
+ALERT_PARAMS = "camera_id, cursor, kind, limit, offset, ordering, since, state"
+ENDPOINT_PARAMS = "cursor, limit, offset, ordering"
+DELIVERY_PARAMS = "alert_id, channel, cursor, endpoint_id, limit, offset, ordering, state"
+
+
+def raise_alerts(camera_id: str, count: int, *, step: dt.timedelta) -> list[Alert]:
+    """``count`` anomaly alerts opened ``step`` apart from T0 (oldest first)."""
+    return [
+        services.alert_raise(
+            camera_id=camera_id,
+            kind="anomaly",
+            incident_key=f"anomaly:{n}",
+            reason=f"quiet hour {n}",
+            now=T0 + n * step,
+        )
+        for n in range(count)
+    ]
+
+
+def ids_of(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [item["id"] for item in response.json()["items"]]
+
+
+def walk_pages(api_client, url: str) -> list[list[int]]:
+    """Every page of a list (``url`` has a query string), following ``next_cursor`` to the last one."""
+    pages, response = [], api_client.get(url)
+    while True:
+        pages.append(ids_of(response))
+        pagination = response.json()["pagination"]
+        if not pagination["has_more"]:
+            assert pagination["next_cursor"] is None
+            return pages
+        response = api_client.get(f"{url}&cursor={pagination['next_cursor']}")
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("/api/alerts", ALERT_PARAMS),
+        ("/api/alert-endpoints", ENDPOINT_PARAMS),
+        ("/api/alert-deliveries", DELIVERY_PARAMS),
+    ],
+)
+def test_an_unknown_query_parameter_is_a_422_naming_what_is_accepted(api_client, url, accepted):
+    response = api_client.get(url, {"camera": "front_door"})
+    message = f"is not a parameter of this operation; it accepts: {accepted}"
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == problem(
+        "invalid-query-parameter",
+        422,
+        f"Request validation failed: camera: {message}",
+        url,
+        errors=[{"field": "camera", "message": message}],
+    )
+
+
+def test_an_unknown_camera_filter_says_where_cameras_are_listed(api_client, camera):
+    message = "no camera 'ghost'; list cameras at /api/cameras"
+    assert api_client.get("/api/alerts", {"camera_id": "ghost"}).json() == problem(
+        "invalid-query-parameter",
+        422,
+        f"Request validation failed: camera_id: {message}",
+        "/api/alerts",
+        errors=[{"field": "camera_id", "message": message}],
+    )
+
+
+def test_alerts_are_newest_first_unless_ordered_otherwise(api_client, camera):
+    a0, a1, a2 = raise_alerts(camera.id, 3, step=dt.timedelta(minutes=5))
+    again = T0 + dt.timedelta(hours=1)
+    services.alert_raise(camera_id=camera.id, kind="anomaly", incident_key="anomaly:0", reason="again", now=again)
+    assert ids_of(api_client.get("/api/alerts")) == [a2.pk, a1.pk, a0.pk]
+    assert ids_of(api_client.get("/api/alerts", {"ordering": "opened_at"})) == [a0.pk, a1.pk, a2.pk]
+    # a0 was updated last (its second firing): newest update first.
+    assert ids_of(api_client.get("/api/alerts", {"ordering": "-updated_at"}))[0] == a0.pk
+
+
+@pytest.mark.parametrize("ordering", ["reason", "opened_at,-opened_at", "-"])
+def test_an_ordering_the_list_cannot_do_is_a_422(api_client, camera, ordering):
+    message = (
+        "accepts a comma-separated list of opened_at, updated_at, severity, each at most once, "
+        "with '-' for descending (e.g. -opened_at)"
+    )
+    response = api_client.get("/api/alerts", {"ordering": ordering})
+    assert response.status_code == 422
+    assert response.json() == problem(
+        "invalid-query-parameter",
+        422,
+        f"Request validation failed: ordering: {message}",
+        "/api/alerts",
+        errors=[{"field": "ordering", "message": message}],
+    )
+
+
+@pytest.mark.parametrize("ordering", [None, "opened_at", "-severity,opened_at"])
+def test_the_alert_cursor_visits_every_alert_once_even_with_equal_times(api_client, camera, ordering):
+    # Two alerts per instant: the cursor's tie-breaker (the id) must neither repeat nor skip one.
+    alerts = raise_alerts(camera.id, 5, step=dt.timedelta(0))
+    more = [
+        services.alert_raise(
+            camera_id=camera.id, kind="tamper", incident_key=f"t:{n}", reason="t", now=T0 + dt.timedelta(minutes=1)
+        )
+        for n in range(2)
+    ]
+    query = "/api/alerts?limit=2" + (f"&ordering={ordering}" if ordering else "")
+    pages = walk_pages(api_client, query)
+    assert [len(p) for p in pages] == [2, 2, 2, 1]
+    everything = ids_of(api_client.get("/api/alerts" + (f"?ordering={ordering}" if ordering else "")))
+    assert [i for p in pages for i in p] == everything
+    assert sorted(everything) == sorted(a.pk for a in alerts + more)
+
+
+def test_a_cursor_is_refused_under_another_ordering(api_client, camera):
+    raise_alerts(camera.id, 3, step=dt.timedelta(minutes=1))
+    cursor = api_client.get("/api/alerts", {"limit": 1}).json()["pagination"]["next_cursor"]
+    response = api_client.get("/api/alerts", {"limit": 1, "cursor": cursor, "ordering": "opened_at"})
+    message = "was issued for another ordering; start again without a cursor, or send the same ordering"
+    assert response.json() == problem(
+        "invalid-query-parameter",
+        422,
+        f"Request validation failed: cursor: {message}",
+        "/api/alerts",
+        errors=[{"field": "cursor", "message": message}],
+    )
+
+
+def test_deliveries_are_newest_first_and_page_with_a_cursor(api_client, camera, settings):
+    settings.NEM_MQTT_URL = "mqtt://127.0.0.1:1883"
+    raise_alerts(camera.id, 3, step=dt.timedelta(minutes=1))
+    newest_first = list(Delivery.objects.order_by("-created_at", "-id").values_list("id", flat=True))
+    assert len(newest_first) == 3
+    assert ids_of(api_client.get("/api/alert-deliveries")) == newest_first
+    assert ids_of(api_client.get("/api/alert-deliveries", {"ordering": "created_at"})) == newest_first[::-1]
+    assert walk_pages(api_client, "/api/alert-deliveries?limit=2") == [newest_first[:2], newest_first[2:]]
+
+
+def test_endpoints_are_listed_oldest_first_or_by_name(api_client):
+    zulu = services.endpoint_create(data={"name": "zulu", "kind": "webhook", "url": "https://example.org/z"})
+    alpha = services.endpoint_create(data={"name": "alpha", "kind": "webhook", "url": "https://example.org/a"})
+    assert ids_of(api_client.get("/api/alert-endpoints")) == [zulu.pk, alpha.pk]
+    assert ids_of(api_client.get("/api/alert-endpoints", {"ordering": "name"})) == [alpha.pk, zulu.pk]
+    assert walk_pages(api_client, "/api/alert-endpoints?limit=1") == [[zulu.pk], [alpha.pk]]
