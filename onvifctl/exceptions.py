@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nem.errors import BadRequest, Conflict, DeviceUnavailable
+from nem.errors import RATE_LIMITED, BadRequest, Conflict, DeviceUnavailable, DomainError
 
 
 class OnvifNotEnabled(Conflict):
@@ -63,3 +63,16 @@ class DeviceCredentialsRefused(DeviceUnavailable):
         "The device refused the camera's `rtsp_username`/`rtsp_password`, or the WS-Security timestamp (its "
         "clock is far from the server's). Fix the credentials or the device clock, then retry."
     )
+
+
+class DiscoveryRateLimited(DomainError):
+    """Too many discoveries from one client address (the problem kind every rate limit uses)."""
+
+    slug = RATE_LIMITED.slug
+    status = RATE_LIMITED.status
+    title = RATE_LIMITED.title
+    description = RATE_LIMITED.description
+    default_detail = "Rate limit exceeded. Try again later."
+
+    def __init__(self, retry_after: int = 60):
+        super().__init__(headers={"Retry-After": str(retry_after)})

@@ -586,11 +586,21 @@ def test_endpoints_need_an_api_key(anon_client, onvif_camera, device):
 def test_openapi_documents_every_onvif_endpoint_and_its_errors(api_client, db):
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
 
+    # Every operation refuses unknown query parameters (422).
     expected = {
-        ("/api/cameras/{camera_id}/onvif/capabilities", "get"): {"200", "401", "404", "409", "503"},
+        ("/api/cameras/{camera_id}/onvif/capabilities", "get"): {"200", "401", "404", "409", "422", "503"},
         ("/api/cameras/{camera_id}/onvif/ptz", "post"): {"200", "400", "401", "404", "409", "422", "503"},
-        ("/api/cameras/{camera_id}/onvif/presets", "get"): {"200", "401", "404", "409", "503"},
-        ("/api/cameras/{camera_id}/onvif/presets/{preset_token}", "post"): {"200", "400", "401", "404", "409", "503"},
+        ("/api/cameras/{camera_id}/onvif/presets", "get"): {"200", "401", "404", "409", "422", "503"},
+        ("/api/cameras/{camera_id}/onvif/presets/{preset_token}", "post"): {
+            "200",
+            "400",
+            "401",
+            "404",
+            "409",
+            "422",
+            "503",
+        },
+        ("/api/cameras/{camera_id}/onvif/events", "get"): {"200", "401", "404", "409", "422"},
         ("/api/cameras/onvif/discover", "post"): {"200", "401", "422", "429"},
     }
     for (path, method), codes in expected.items():
@@ -598,6 +608,14 @@ def test_openapi_documents_every_onvif_endpoint_and_its_errors(api_client, db):
         # Every keyed operation may answer 429 (failed keys), every one with a body 413.
         codes = codes | {"429"} | ({"413"} if "requestBody" in operation else set())
         assert set(operation["responses"]) == codes, path
+        assert operation["tags"] == ["ONVIF"], path
+        assert operation["summary"] and operation["description"], path
+        for code in codes - {"200", "401", "413", "429"}:
+            content = operation["responses"][code]["content"]
+            assert list(content) == ["application/problem+json"], (path, code)
+    components = schema["components"]["schemas"]
+    assert "OnvifDiscoverRequest" in components
+    assert not [name for name in components if name.endswith("RequestRequest")]
 
 
 def test_a_second_simulator_is_independent(api_client, db):
