@@ -19,7 +19,8 @@ from django.utils import timezone
 from baselines.models import Detection
 from baselines.services.anomalies import anomaly_detect
 from baselines.services.clock import HOUR, camera_zone, hour_floor, hour_keys
-from baselines.services.ingest import DetectionRow, detections_insert
+from baselines.services.ingest import detections_insert
+from baselines.services.ingest_validation import DetectionRow
 from baselines.services.recompute import baseline_recompute
 from cameras.models import Camera
 

@@ -1,4 +1,4 @@
-"""Baseline workflows, one module per sub-domain (house style 1)."""
+"""Baseline workflows, one module per sub-domain; the public names re-exported."""
 
 from baselines.services.anomalies import anomaly_detect, anomaly_detect_all
 from baselines.services.config import (
@@ -9,7 +9,7 @@ from baselines.services.config import (
     effective_config,
 )
 from baselines.services.ingest import detection_batches_prune, detections_ingest, detections_insert, events_merge
-from baselines.services.recompute import baseline_recompute, baseline_recompute_all, hourly_rollup
+from baselines.services.recompute import baseline_recompute, baseline_recompute_all
 from baselines.services.reports import baseline_activity, baseline_anomalies, baseline_classes, baseline_summary
 
 __all__ = [
@@ -30,5 +30,4 @@ __all__ = [
     "detections_insert",
     "effective_config",
     "events_merge",
-    "hourly_rollup",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,6 +11,12 @@ from django.utils import timezone
 
 from baselines.models import ActivitySlot, BaselineState, ClassSlot, HourlyClassCount, HourlyCount
 from cameras.services import camera_get_live
+from nem.claims import ClaimColumn, claim, release
+
+# A claim older than this is from a worker that died: longer than the tasks' hard time limit.
+CLAIM_STALE = dt.timedelta(minutes=15)
+RECOMPUTE_CLAIM = ClaimColumn("recompute_claimed_at", lease=CLAIM_STALE)
+SCAN_CLAIM = ClaimColumn("scan_claimed_at", lease=CLAIM_STALE)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,16 @@ def baseline_state_get(*, camera_id: str) -> BaselineState:
             return BaselineState.objects.create(camera_id=camera_id)
     except IntegrityError:
         return BaselineState.objects.get(camera_id=camera_id)
+
+
+def baseline_job_claim(*, camera_id: str, column: ClaimColumn, now: dt.datetime, take_over: bool = False) -> bool:
+    """Single flight per camera and job (``RECOMPUTE_CLAIM``, ``SCAN_CLAIM``); False: busy.
+    ``take_over`` takes the claim whatever its age: for a redelivered task whose first worker died."""
+    return claim(BaselineState.objects.filter(camera_id=camera_id), column, now=now, take_over=take_over)
+
+
+def baseline_job_release(*, camera_id: str, column: ClaimColumn, **done) -> None:
+    release(BaselineState.all_objects.filter(camera_id=camera_id), column, **done)
 
 
 def baseline_config_data(*, state: BaselineState) -> dict:

@@ -1,4 +1,4 @@
-"""What the baseline endpoints return (the seed's shapes, reference notes section 6), read from
+"""What the baseline endpoints return, read from
 the stored slots. Numbers are rounded to 3 decimals (frequencies of rare classes are small)."""
 
 from __future__ import annotations

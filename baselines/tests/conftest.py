@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from baselines.models import Detection
+from baselines.models import ActivitySlot, ClassSlot, Detection, HourlyClassCount, HourlyCount
 from cameras.tests.factories import CameraFactory
 
 UTC = dt.UTC
@@ -38,4 +38,14 @@ def add_detections(camera, at: dt.datetime, n: int, object_type: str = "person",
         Detection(camera=camera, detected_at=at + dt.timedelta(seconds=i * spacing_s), object_type=object_type,
                   confidence=0.9)
         for i in range(n)
+    )
+
+
+def baseline_rows(camera) -> tuple[list, list, list, list]:
+    """Every stored row of the camera's hourly counts, hourly class counts, activity and class slots."""
+    return (
+        list(HourlyCount.objects.filter(camera=camera).order_by("id").values_list()),
+        list(HourlyClassCount.objects.filter(camera=camera).order_by("id").values_list()),
+        list(ActivitySlot.objects.filter(camera=camera).order_by("id").values_list()),
+        list(ClassSlot.objects.filter(camera=camera).order_by("id").values_list()),
     )

@@ -132,10 +132,11 @@ def test_baseline_endpoints_404_for_unknown_and_trashed_cameras(api_client, came
         assert response.status_code == 404
         assert response["Content-Type"] == "application/problem+json"
         assert response.json() == {
-            "type": "about:blank",
-            "title": "Not Found",
+            "type": "/problems/camera-not-found",
+            "code": "camera_not_found",
+            "title": "Camera not found",
             "status": 404,
-            "detail": f"Camera with id {camera_id} not found",
+            "detail": f"No camera '{camera_id}'. List cameras at /api/cameras.",
             "instance": url,
         }
 

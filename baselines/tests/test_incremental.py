@@ -9,8 +9,7 @@ from django.db import connection, connections, transaction
 
 from baselines.models import Detection, DirtyHour, HourlyCount
 from baselines.services import baseline_recompute, baseline_recompute_all
-from baselines.tests.conftest import add_detections
-from baselines.tests.test_services import _snapshot
+from baselines.tests.conftest import add_detections, baseline_rows
 from cameras.tests.factories import CameraFactory
 
 UTC = dt.UTC
@@ -120,12 +119,12 @@ def test_an_incremental_recompute_reads_only_the_hours_due_and_equals_a_full_one
     assert incremental["front_door"].rolled_up_hours == 3 + 5
     for result in incremental.values():
         assert 3 < result.rolled_up_hours < result.hours / 10, result
-    rows = {c.pk: _snapshot(c) for c in cameras}
+    rows = {c.pk: baseline_rows(c) for c in cameras}
 
     full = {r.camera_id: r for r in baseline_recompute_all(now=later, full=True)}
     assert all(r.rolled_up_hours == r.hours for r in full.values())
     # A full pass over the incremental result changes nothing: same rows, same ids, same bits.
-    assert {c.pk: _snapshot(c) for c in cameras} == rows
+    assert {c.pk: baseline_rows(c) for c in cameras} == rows
     assert [(r.hours, r.detections) for r in incremental.values()] == [(r.hours, r.detections) for r in full.values()]
     assert HourlyCount.objects.filter(camera_id="front_door", hour_start__lt=start + 3 * H).count() == 0  # slid out
 

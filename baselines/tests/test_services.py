@@ -9,7 +9,7 @@ from django.db import connection
 from baselines.models import ActivitySlot, BaselineState, ClassSlot, HourlyClassCount, HourlyCount
 from baselines.services import baseline_recompute, baseline_reset
 from baselines.services.clock import hour_keys
-from baselines.tests.conftest import MONDAY_9, NOW, WEEK, add_detections
+from baselines.tests.conftest import MONDAY_9, NOW, WEEK, add_detections, baseline_rows
 from cameras.tests.factories import CameraFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,22 +115,13 @@ def test_dst_change_neither_skips_nor_invents_hours():
     assert [k.hour for k in keys[:4]] == [0, 1, 3, 4]
 
 
-def _snapshot(camera):
-    return (
-        list(HourlyCount.objects.filter(camera=camera).order_by("id").values_list()),
-        list(HourlyClassCount.objects.filter(camera=camera).order_by("id").values_list()),
-        list(ActivitySlot.objects.filter(camera=camera).order_by("id").values_list()),
-        list(ClassSlot.objects.filter(camera=camera).order_by("id").values_list()),
-    )
-
-
 def test_recompute_twice_gives_identical_rows(small_window, old_camera):
     add_detections(old_camera, MONDAY_9, 4)
     add_detections(old_camera, MONDAY_9 - dt.timedelta(days=3, hours=5), 7, object_type="car")
     baseline_recompute(camera_id=old_camera.pk, now=NOW)
-    first = _snapshot(old_camera)
+    first = baseline_rows(old_camera)
     baseline_recompute(camera_id=old_camera.pk, now=NOW)
-    assert _snapshot(old_camera) == first
+    assert baseline_rows(old_camera) == first
     assert len(first[2]) == 168
 
 
@@ -201,14 +192,14 @@ def test_recompute_all_shares_one_aggregation_per_zone_and_gives_the_same_rows(s
         add_detections(camera, MONDAY_9 - WEEK, n + 1, object_type="car")
     for camera in (old_camera, ny, third):
         baseline_recompute(camera_id=camera.pk, now=NOW)
-    one_by_one = [_snapshot(c) for c in (old_camera, ny, third)]
+    one_by_one = [baseline_rows(c) for c in (old_camera, ny, third)]
     ActivitySlot.objects.all().delete()
     ClassSlot.objects.all().delete()
     HourlyCount.objects.all().delete()
     HourlyClassCount.objects.all().delete()
     results = baseline_recompute_all(now=NOW)
     assert [r.camera_id for r in results] == ["front_door", "yard", "porch"]  # UTC cameras share a query
-    together = [_snapshot(c) for c in (old_camera, ny, third)]
+    together = [baseline_rows(c) for c in (old_camera, ny, third)]
     # ids (and so the order rows were inserted in) differ
     strip = lambda snap: [sorted(row[1:] for row in table) for table in snap]  # noqa: E731
     assert [strip(s) for s in together] == [strip(s) for s in one_by_one]
@@ -216,11 +207,11 @@ def test_recompute_all_shares_one_aggregation_per_zone_and_gives_the_same_rows(s
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based SQL path runs on PostgreSQL only")
 def test_sql_recompute_matches_the_portable_path(small_window, old_camera):
-    """On PostgreSQL the recompute is set-based SQL (``rollup_pg``); the portable ORM path gives
+    """On PostgreSQL the recompute is set-based SQL (``rollup.pg``); the portable ORM path gives
     the same hourly rows and, to the last bits that summation order allows, the same slots:
     cameras on two clocks, several classes, a camera younger than the window."""
-    from baselines.services.config import baseline_state_get
-    from baselines.services.recompute import _recompute, _recompute_sql
+    from baselines.services.recompute import baseline_recompute_group
+    from baselines.services.rollup import PATHS
 
     berlin = CameraFactory(id="berlin", timezone="Europe/Berlin", created_at=old_camera.created_at)
     young = CameraFactory(id="young", created_at=dt.datetime(2026, 2, 20, 3, 0, tzinfo=dt.UTC))
@@ -229,19 +220,18 @@ def test_sql_recompute_matches_the_portable_path(small_window, old_camera):
             add_detections(camera, MONDAY_9 - dt.timedelta(days=days, hours=hours), n, object_type=kind)
 
     def rows(camera):
-        snap = _snapshot(camera)
+        snap = baseline_rows(camera)
         hourly = [sorted(r[4:] for r in table) for table in snap[:2]]  # after id and soft-delete fields
         slots = [sorted(r[4:-1] for r in table) for table in snap[2:]]  # without updated_at
         return hourly, slots
 
     for camera in (old_camera, berlin, young):
-        baseline_state_get(camera_id=camera.pk)
-        _recompute(camera=camera, now=NOW, aggregated=None)
+        baseline_recompute_group(cameras=[camera], now=NOW, rollup=PATHS["portable"])
     portable = {c.pk: rows(c) for c in (old_camera, berlin, young)}
     for table in (ActivitySlot, ClassSlot, HourlyCount, HourlyClassCount):
         table.objects.all().delete()
-    _recompute_sql(cameras=[old_camera, young], now=NOW)
-    _recompute_sql(cameras=[berlin], now=NOW)
+    baseline_recompute_group(cameras=[old_camera, young], now=NOW, rollup=PATHS["postgresql"])
+    baseline_recompute_group(cameras=[berlin], now=NOW, rollup=PATHS["postgresql"])
     for camera in (old_camera, berlin, young):
         hourly, slots = rows(camera)
         assert hourly == portable[camera.pk][0]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -33,6 +33,7 @@ from cameras.media.paths import IMAGE, OUTSIDE_ROOT, VIDEO, folder_check, inside
 from cameras.media.status import camera_status_check
 from cameras.models import Camera, IngestionMode, IngestionRecord
 from cameras.signals import frame_arrived
+from nem.claims import ClaimColumn, claim
 
 logger = logging.getLogger(__name__)
 
@@ -255,15 +256,11 @@ def _ns_to_datetime(ns: int) -> dt.datetime:
 
 def record_claim(camera_id: str) -> bool:
     """Claim the camera's record for one scan or grab (created on first use). False: someone has it."""
-    wall = timezone.now()
-    free = IngestionRecord.objects.filter(pk=camera_id).filter(Q(busy_until__isnull=True) | Q(busy_until__lt=wall))
-    if free.update(busy_until=wall + CLAIM_LEASE):
-        return True  # the common case in one statement; the record exists only from the first claim on
-    try:
-        IngestionRecord.objects.get_or_create(camera_id=camera_id)
-    except IntegrityError:
-        pass  # created concurrently
-    return bool(free.update(busy_until=wall + CLAIM_LEASE))
+    return claim(
+        IngestionRecord.objects.filter(pk=camera_id),
+        ClaimColumn("busy_until", lease=CLAIM_LEASE, holds_expiry=True),
+        create=lambda: IngestionRecord.objects.get_or_create(camera_id=camera_id),
+    )
 
 
 def record_release(camera_id: str) -> None:
