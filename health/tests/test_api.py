@@ -128,3 +128,37 @@ def test_the_health_needs_an_api_key(anon_client, stream_cam):
     response = anon_client.get(URL)
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.django_db
+def test_an_unknown_query_parameter_is_a_422(api_client, stream_cam):
+    message = "is not a parameter of this operation; it accepts: cursor, limit"
+    response = api_client.get(URL, {"page": 2})
+    assert response.status_code == 422
+    assert response.json() == _problem(
+        "invalid-query-parameter",
+        422,
+        "Query parameter is invalid",
+        f"Request validation failed: page: {message}",
+        errors=[{"field": "page", "message": message}],
+    )
+
+
+@pytest.mark.django_db
+def test_the_history_cursor_visits_every_transition_once_newest_first(api_client, stream_cam):
+    # Five transitions, two of them at the same instant: the id breaks the tie.
+    for minutes, state in ((0, "online"), (5, "offline"), (5, "online"), (9, "offline"), (12, "online")):
+        HealthTransition.objects.create(
+            camera_id="porch", at=T0 + dt.timedelta(minutes=minutes), previous="unknown", state=state, reasons=[]
+        )
+    newest_first = list(HealthTransition.objects.order_by("-at", "-id").values_list("id", flat=True))
+    pages, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        history = api_client.get(URL, params).json()["history"]
+        pages.append([t["id"] for t in history["results"]])
+        cursor = history["next_cursor"]
+        assert history["has_more"] is (cursor is not None)
+        if cursor is None:
+            break
+    assert pages == [newest_first[:2], newest_first[2:4], newest_first[4:]]

@@ -32,11 +32,34 @@ def _defaults(settings):
     settings.NEM_RETENTION_ROWS_MARGIN_DAYS = 7
 
 
+TITLES = {
+    "camera-not-found": "Camera not found",
+    "authentication-required": "API key required",
+    "invalid-query-parameter": "Query parameter is invalid",
+    "validation-error": "Request body is invalid",
+}
+
+
+def problem(slug: str, status: int, detail: str, instance: str, **extra) -> dict:
+    return {
+        "type": f"/problems/{slug}",
+        "code": slug.replace("-", "_"),
+        "title": TITLES[slug],
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+
+
 def _problem(response, status: int) -> dict:
+    """A problem document of the kind its status implies, for the path asked."""
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert {"type", "title", "status", "detail", "instance"} <= set(body) and body["status"] == status
+    slug = body["type"].removeprefix("/problems/")
+    extra = {"errors": body["errors"]} if status == 422 else {}
+    assert body == problem(slug, status, body["detail"], response.wsgi_request.path, **extra)
     return body
 
 
@@ -84,12 +107,24 @@ def test_storage_serves_the_last_measure_until_refreshed(cam, media_root, api_cl
     assert api_client.get("/api/cameras/driveway/storage").json()["categories"]["frames"]["files"] == 1
     again = api_client.get("/api/cameras/driveway/storage?refresh=true").json()
     assert again["categories"]["frames"]["files"] == 2 and again["measured_at"] >= first["measured_at"]
-    body = _problem(api_client.get("/api/cameras/driveway/storage?refresh=maybe"), 422)
-    assert body["errors"] == [{"field": "refresh", "message": "must be true or false"}]
+    response = api_client.get("/api/cameras/driveway/storage?refresh=maybe")
+    assert response.status_code == 422
+    assert response.json() == problem(
+        "invalid-query-parameter",
+        422,
+        "Request validation failed: refresh: must be true or false",
+        "/api/cameras/driveway/storage",
+        errors=[{"field": "refresh", "message": "must be true or false"}],
+    )
 
 
 def test_storage_of_an_unknown_or_trashed_camera_is_404_and_needs_a_key(cam, api_client, anon_client):
-    _problem(api_client.get("/api/cameras/nope/storage"), 404)
+    for path in ("/api/cameras/nope/storage", "/api/cameras/nope/storage-policy"):
+        response = api_client.get(path)
+        assert response.status_code == 404
+        assert response.json() == problem(
+            "camera-not-found", 404, "No camera 'nope'. List cameras at /api/cameras.", path
+        )
     _problem(anon_client.get("/api/cameras/driveway/storage"), 401)
     _problem(anon_client.get("/api/cameras/driveway/storage-policy"), 401)
     camera_soft_delete(camera_id="driveway", actor="test")
@@ -166,3 +201,27 @@ def test_the_policy_row_follows_the_camera_into_the_trash_and_back(cam, api_clie
     assert StoragePolicy.objects.count() == 0 and StoragePolicy.all_objects.count() == 1
     camera_restore(camera_id="driveway", actor="test")
     assert api_client.get("/api/cameras/driveway/storage-policy").json()["effective"]["frames_max_count"] == 10
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "accepted"),
+    [
+        ("get", "/api/cameras/driveway/storage", "refresh"),
+        ("get", "/api/cameras/driveway/storage-policy", "none"),
+        ("patch", "/api/cameras/driveway/storage-policy", "none"),
+        ("put", "/api/cameras/driveway/storage-policy", "none"),
+    ],
+)
+def test_an_unknown_query_parameter_is_a_422_and_changes_nothing(cam, api_client, method, path, accepted):
+    body = {"frames_max_count": 5} if method != "get" else None
+    response = getattr(api_client, method)(f"{path}?dry_run=1", body, format="json")
+    message = f"is not a parameter of this operation; it accepts: {accepted}"
+    assert response.status_code == 422
+    assert response.json() == problem(
+        "invalid-query-parameter",
+        422,
+        f"Request validation failed: dry_run: {message}",
+        path,
+        errors=[{"field": "dry_run", "message": message}],
+    )
+    assert not StoragePolicy.objects.exists()
