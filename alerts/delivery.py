@@ -5,8 +5,9 @@ until a row's ``expires_at`` (``NEM_ALERT_MAX_AGE`` after it was written), then 
 
 1. ``lane_heads`` finds each lane's oldest pending row, if it is due (a row never overtakes an
    older pending row of its lane, so a receiver that is down holds its lane, not the others).
-2. ``_claim`` takes a row with a conditional UPDATE on ``claimed_until``: two workers never send
-   the same row at once, and a worker that dies mid-send leaves a claim that simply expires.
+2. ``delivery_claim`` takes a row with a conditional UPDATE on ``claimed_until`` (``nem.claims``):
+   two workers never send the same row at once, and a worker that dies mid-send leaves a claim that
+   simply expires.
 3. After the attempt the row is ``delivered``, or rescheduled, or ``dead`` past ``expires_at``.
 """
 
@@ -23,11 +24,12 @@ from dataclasses import dataclass, field
 
 import requests
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from alerts import targets
 from alerts.models import Channel, Delivery, DeliveryState
+from nem.claims import ClaimColumn, claim
 
 logger = logging.getLogger(__name__)
 
@@ -64,19 +66,21 @@ def lane_heads(channels: list[str], now: dt.datetime, limit: int = 100):
     older_pending = Delivery.objects.filter(lane=OuterRef("lane"), state=DeliveryState.PENDING, id__lt=OuterRef("id"))
     return (
         Delivery.objects.filter(channel__in=channels, state=DeliveryState.PENDING, next_attempt_at__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(claim_column(0).free(now))
         .exclude(Exists(older_pending))
         .select_related("endpoint", "alert")
         .order_by("id")[:limit]
     )
 
 
-def _claim(delivery: Delivery, now: dt.datetime, seconds: float) -> bool:
-    return bool(
-        Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + dt.timedelta(seconds=seconds))
-    )
+def claim_column(seconds: float) -> ClaimColumn:
+    """A delivery's claim: ``claimed_until`` holds when it runs out, ``seconds`` after it was taken."""
+    return ClaimColumn("claimed_until", dt.timedelta(seconds=seconds), holds_expiry=True)
+
+
+def delivery_claim(delivery: Delivery, now: dt.datetime, seconds: float) -> bool:
+    rows = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING)
+    return claim(rows, claim_column(seconds), now=now)
 
 
 def record_attempt(delivery: Delivery, result: AttemptResult, *, now: dt.datetime, latency_ms: float | None) -> str:
@@ -201,7 +205,7 @@ def delivery_attempt(delivery: Delivery, *, now: dt.datetime | None = None) -> s
     """Claim and send one row through its channel's sender; returns the new state ("" if it was
     claimed by someone else)."""
     now = now or timezone.now()
-    if not _claim(delivery, now, settings.NEM_ALERT_HTTP_TIMEOUT_SECONDS * 3 + 30):
+    if not delivery_claim(delivery, now, settings.NEM_ALERT_HTTP_TIMEOUT_SECONDS * 3 + 30):
         return ""
     started = time.perf_counter()
     try:
