@@ -66,3 +66,14 @@ def problem_detail(request, slug: str):
     if _wants_html(request):
         return render(request, "problems/index.html", {"kinds": [kind], "single": True})
     return JsonResponse(_as_json(kind))
+
+
+def problem_table_markdown() -> str:
+    """The Markdown table of every problem kind (status, code, title, type), as docs/api-guide.md
+    carries it between its ``problem-types`` markers; a test keeps the two equal."""
+    import nem.urls  # noqa: F401 - the URLconf imports every app, whose kinds register themselves
+
+    lines = ["| Status | `code` | Title | `type` |", "|---|---|---|---|"]
+    for kind in sorted(PROBLEM_TYPES.values(), key=lambda k: (k.status, k.slug)):
+        lines.append(f"| {kind.status} | `{kind.code}` | {kind.title} | `{kind.uri}` |")
+    return "\n".join(lines)
