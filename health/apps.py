@@ -16,7 +16,7 @@ class HealthConfig(AppConfig):
         from health.services import health_status_check
         from scenechanges.signals import scene_change_acknowledged, scene_change_recorded, scene_change_updated
 
-        # The seed status is derived from the health verdict wherever it is re-evaluated.
+        # The camera's status is derived from the health verdict wherever it is re-evaluated.
         register_status_evaluator(health_status_check)
         frame_arrived.connect(receivers.on_frame_arrived, dispatch_uid="health.frame_arrived")
         evidence = {

@@ -1,5 +1,5 @@
 """The camera health verdict: one service computes it from the signals other apps keep, stores
-it with a transition row per change, sends ``health_changed`` and derives the seed ``status``.
+it with a transition row per change, sends ``health_changed`` and derives the camera's ``status``.
 
 States, worst first (a camera in several is reported in the worst, all are listed as reasons):
 
@@ -20,7 +20,7 @@ States, worst first (a camera in several is reported in the worst, all are liste
   hours, the newest within the last two hours, while media still arrive.
 - ``online``: none of the above.
 
-Seed status: error and frozen -> ``error`` (media arrive but are useless, or cannot arrive),
+The camera's status: error and frozen -> ``error`` (media arrive but are useless, or cannot arrive),
 offline -> ``offline``, online/blinded/silent -> ``online`` (ingestion works; the view or the
 detector is the problem, and the verdict says which).
 """

@@ -40,7 +40,7 @@ def health_evaluate(*, camera_id: str, now: dt.datetime | None = None, invalidat
        ``frame_arrived`` is still queued count too).
     2. Compute the verdict from the signals (``health_verdict``).
     3. On a change of state: write a ``HealthTransition`` and send ``health_changed``.
-    4. Derive the seed status and set it through ``camera_status_set`` (which sends
+    4. Derive the camera's status and set it through ``camera_status_set`` (which sends
        ``camera_status_changed``), all in this one transaction.
     """
     now = now or timezone.now()

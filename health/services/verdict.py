@@ -18,7 +18,7 @@ from scenechanges.models import ChangeType, SceneChange, SceneMonitor
 MIN_STILL_FRAMES = 3  # a still run shorter than this says nothing (one frame cannot be "frozen")
 MIN_MOVES = 3
 MOVES_LOOKBACK = dt.timedelta(hours=24)
-SILENT_RECENT = dt.timedelta(hours=2)  # the anomaly scan runs at :03; allow one missed run
+SILENT_RECENT = dt.timedelta(hours=2)  # the hourly anomaly scan may have missed one run
 BLINDING_TYPES = (ChangeType.VIEW_BLOCKED, ChangeType.VIEW_TAMPERED)
 ONVIF_REFUSED = "refused our credentials"  # onvifctl's DeviceAuthFailed message
 

@@ -29,7 +29,8 @@ REFERENCES = "references"
 CATEGORIES = (FRAMES, UPLOADS, SNAPSHOT_CACHE, REFERENCES)
 
 _DAY_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")  # grab_frames' folder per UTC day
-CLAIM_ATTEMPTS = 50  # a scan or grab holds a record for well under a second
+# A scan or grab holds a camera's record briefly: a sink waits for it this many times this long.
+CLAIM_ATTEMPTS = 50
 CLAIM_WAIT_SECONDS = 0.1
 
 

@@ -10,9 +10,9 @@ from retention import walk as walk_module
 from retention.walk import Sink, Target, prune_oldest, walk
 
 
-def _tree(root, spec: dict[str, tuple[int, int]]):
+def _tree(root, files: dict[str, tuple[int, int]]):
     """{relative path: (mtime seconds, size)} -> files."""
-    for rel, (mtime, size) in spec.items():
+    for rel, (mtime, size) in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x" * size)
