@@ -1,5 +1,5 @@
 """A drf-spectacular postprocessing hook: the answers every operation may give because of the
-request-level rules of issue 11, documented once instead of in every view.
+request-level rules (body size, API-key lockout), documented once instead of in every view.
 
 - 413 on every operation that takes a body (over DATA_UPLOAD_MAX_MEMORY_SIZE);
 - 429 on every operation that takes an API key (too many failed keys from the client's address).

@@ -2,7 +2,7 @@
 package and assigns nothing to a library's objects, so a dependency upgrade cannot break it
 silently.
 
-A static scan of every project ``.py`` file (the virtualenv, tests and test peers excluded):
+A static scan of every project ``.py`` file (the virtualenv, tests and the test servers excluded):
 
 1. no import of a private module or name from a package that is not ours (``from x import _y``,
    ``import x._y``, ``from x._y import z``);
