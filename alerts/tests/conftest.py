@@ -1,12 +1,8 @@
-import datetime as dt
 import uuid
 
 import pytest
 
 from alerts.tests.peers import HttpReceiver
-
-UTC = dt.UTC
-T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from standardwebhooks.webhooks import Webhook
 
 from alerts import services
 from alerts.models import Alert, AlertEndpoint, Delivery
-from alerts.tests.conftest import T0
+from alerts.tests.clock import T0
 from alerts.tests.peers import HttpReceiver
 from cameras.services import camera_soft_delete, camera_status_set
 from cameras.tests.factories import CameraFactory

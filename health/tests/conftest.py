@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 
 from cameras.signals import camera_status_changed
 from cameras.tests.factories import CameraFactory
 from health.signals import health_changed
-
-T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+from health.tests.clock import T0
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from cameras.models import Camera
 from cameras.tests.factories import CameraFactory
 from health.models import HealthTransition
 from health.services import health_evaluate
-from health.tests.conftest import T0
+from health.tests.clock import T0
 
 URL = "/api/cameras/porch/health"
 

@@ -12,7 +12,7 @@ from cameras.tests.factories import CameraFactory
 from health.models import CameraHealth, HealthOverride, HealthTransition
 from health.services import health_evaluate, health_frame_observe
 from health.signals import health_changed
-from health.tests.conftest import T0
+from health.tests.clock import T0
 from health.tests.frames import scene_jpeg, write_frame
 from scenechanges.models import SceneChange, SceneMonitor
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cameras.services import camera_soft_delete
 from retention.models import StoragePolicy
-from retention.tests.conftest import Capacity, frame, put
+from retention.tests.files import Capacity, frame, put
 
 GLOBAL = {
     "frames_max_age_hours": 24,

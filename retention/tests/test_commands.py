@@ -13,7 +13,7 @@ from django.utils import timezone
 from nem.models import JobRun
 from retention.models import PruneRun
 from retention.tasks import prune_storage_task
-from retention.tests.conftest import Capacity, frame
+from retention.tests.files import Capacity, frame
 from scenechanges.models import SceneChange
 
 

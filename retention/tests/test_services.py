@@ -16,7 +16,7 @@ from cameras.models import IngestionRecord
 from cameras.tests.factories import CameraFactory
 from retention import services, signals
 from retention.models import PruneRun, StoragePolicy, StorageUsage
-from retention.tests.conftest import NOW, Capacity, files_under, frame, put
+from retention.tests.files import NOW, Capacity, files_under, frame, put
 from scenechanges.models import SceneChange, SceneReference
 
 H = dt.timedelta(hours=1)
