@@ -17,7 +17,7 @@ from baselines.api.serializers import (
     BaselineResetSerializer,
     BaselineSummarySerializer,
     ClassesSerializer,
-    DetectionBulkSerializer,
+    DetectionBatchSerializer,
     DetectionCreatedSerializer,
     DetectionSerializer,
     EventSerializer,
@@ -68,7 +68,7 @@ def _idempotency_key(request) -> str | None:
             "detection (two identical detections can be real, e.g. two people in one frame)."
         ),
         parameters=[IDEMPOTENCY_HEADER],
-        request=DetectionBulkSerializer,
+        request=DetectionBatchSerializer,
         responses={201: DetectionCreatedSerializer, **problem_responses(401, 409, 422)},
         examples=[
             OpenApiExample(

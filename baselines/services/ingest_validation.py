@@ -1,7 +1,10 @@
 """The shape of ``POST /api/detections``, checked without the database.
 
-Every item is checked and every bad field named (``detections.3.confidence``), so one 422
-lists all the problems of a batch.
+``ITEM_TABLE`` is the one description of a detection item: each field's type, bounds, whether it
+is required, and its help text. It drives the check below and the published request schema
+(``baselines.api.serializers.DetectionItemSerializer`` is generated from it), so the two cannot
+disagree. Every item is checked and every bad field named (``detections.3.confidence``), so one
+422 lists all the problems of a batch.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 
@@ -17,22 +21,111 @@ from nem.errors import InvalidInput
 
 MAX_ITEMS = 1000
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
-ITEM_FIELDS = (
-    "camera_id",
-    "detected_at",
-    "object_type",
-    "confidence",
-    "bbox_x",
-    "bbox_y",
-    "bbox_width",
-    "bbox_height",
-    "file_path",
+REQUIRED = "This field is required."
+UNKNOWN = "is not a known field"
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_INVALID = object()  # a parser's "no value" (None is a value: an absent optional field)
+
+
+@dataclass(frozen=True)
+class ItemField:
+    """One field of a detection item. ``kind``: "string", "datetime" or "number"."""
+
+    name: str
+    kind: str
+    required: bool
+    help_text: str
+    example: Any = None
+    minimum: float | None = None  # numbers
+    maximum: float | None = None  # numbers
+    max_length: int | None = None  # strings (also refuses control characters)
+    non_empty: bool = False  # strings: blank is refused
+    lower: bool = False  # strings: stored stripped and lower-cased
+    default: Any = None  # stored when the field is absent or null
+
+    @property
+    def message(self) -> str:
+        """What the field accepts, as the 422 says it."""
+        if self.kind == "datetime":
+            return "must be an ISO 8601 date-time, e.g. 2026-01-23T12:00:00Z"
+        if self.kind == "number":
+            if self.minimum is not None and self.maximum is not None:
+                return f"must be between {self.minimum:g} and {self.maximum:g}"
+            if self.minimum is not None:
+                return f"must be at least {self.minimum:g}"
+            return "must be a number"
+        text = "a non-empty string" if self.non_empty else "a string"
+        if self.max_length is not None:
+            text += f" of at most {self.max_length} characters, without control characters"
+        return f"must be {text}"
+
+    def parse(self, raw, now: dt.datetime) -> tuple[Any, str | None]:
+        """``(value, None)`` or ``(_INVALID, message)`` for a raw JSON value that is not null."""
+        if self.kind == "number":
+            if type(raw) not in (float, int):  # bool is a subclass of int: refused
+                return _INVALID, "must be a number"
+            value = float(raw)
+            if not math.isfinite(value):
+                return _INVALID, "must be a finite number"
+            if (self.minimum is not None and value < self.minimum) or (
+                self.maximum is not None and value > self.maximum
+            ):
+                return _INVALID, self.message
+            return value, None
+        if type(raw) is not str:
+            return _INVALID, self.message
+        if self.kind == "datetime":
+            try:
+                moment = dt.datetime.fromisoformat(raw)
+            except ValueError:
+                return _INVALID, self.message
+            if moment.tzinfo is None:
+                return _INVALID, "must include a UTC offset, e.g. 2026-01-23T12:00:00Z"
+            if moment > now + FUTURE_TOLERANCE:
+                return _INVALID, "is in the future"
+            return moment, None
+        value = raw.strip().lower() if self.lower else raw
+        if self.non_empty and not raw.strip():
+            return _INVALID, self.message
+        if self.max_length is not None and (len(value) > self.max_length or _CONTROL.search(value)):
+            return _INVALID, self.message
+        return value, None
+
+
+ITEM_TABLE: tuple[ItemField, ...] = (
+    ItemField(
+        "camera_id", "string", True, "Id of a live camera (`GET /api/cameras`); an unknown or trashed one is a 422.",
+        example="front_door", non_empty=True,
+    ),
+    ItemField(
+        "detected_at", "datetime", True,
+        "When the object was seen: ISO 8601 with a UTC offset, at most 5 minutes in the future.",
+        example="2026-01-23T12:00:00Z",
+    ),
+    ItemField(
+        "object_type", "string", True,
+        "Object class, e.g. person or car; stored lower-cased (classes are case-insensitive).",
+        example="person", max_length=64, non_empty=True, lower=True,
+    ),
+    ItemField(
+        "confidence", "number", True, "The detector's confidence, 0 to 1.", example=0.91, minimum=0.0, maximum=1.0
+    ),
+    ItemField("bbox_x", "number", False, "Left edge of the bounding box, in pixels.", example=120),
+    ItemField("bbox_y", "number", False, "Top edge of the bounding box, in pixels.", example=80),
+    ItemField("bbox_width", "number", False, "Width of the bounding box, in pixels.", example=60, minimum=0.0),
+    ItemField("bbox_height", "number", False, "Height of the bounding box, in pixels.", example=180, minimum=0.0),
+    ItemField(
+        "file_path", "string", False, "The image or video the detection was made on (stored as sent; empty if absent).",
+        example="/export/foscam/front_door/snap_001.jpg", max_length=1000, default="",
+    ),
 )
-_REQUIRED = "This field is required."
+ITEM_FIELDS = tuple(field.name for field in ITEM_TABLE)
+_FIELD_SET = frozenset(ITEM_FIELDS)
 
 
 class DetectionRow(NamedTuple):
-    """One checked detection (a tuple: a batch builds a thousand of them)."""
+    """One checked detection (a tuple: a batch builds a thousand of them), fields in table order."""
 
     camera_id: str
     detected_at: dt.datetime
@@ -45,149 +138,35 @@ class DetectionRow(NamedTuple):
     file_path: str = ""
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
-
-
-def _has_control(value: str) -> bool:
-    return _CONTROL.search(value) is not None
-
-
-def _number(value, *, lo: float | None = None, hi: float | None = None) -> tuple[float | None, str | None]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None, "must be a number"
-    value = float(value)
-    if not math.isfinite(value):
-        return None, "must be a finite number"
-    if lo is not None and value < lo:
-        return None, f"must be at least {lo:g}" if hi is None else f"must be between {lo:g} and {hi:g}"
-    if hi is not None and value > hi:
-        return None, f"must be between {lo:g} and {hi:g}"
-    return value, None
-
-
-_FIELD_SET = frozenset(ITEM_FIELDS)
-_BBOX = ("bbox_x", "bbox_y", "bbox_width", "bbox_height")
+assert DetectionRow._fields == ITEM_FIELDS  # noqa: S101 - the row is built positionally from the table
 
 
 def _item(index: int, item, now: dt.datetime, errors: dict[str, list[str]]) -> DetectionRow | None:
-    """One checked item, or None with its problems added to ``errors``. The well-formed item
-    (the bulk of every batch) takes a short path of plain type checks; anything unusual goes
-    through ``_item_errors`` for the precise messages."""
-    if type(item) is dict and item.keys() <= _FIELD_SET:
-        camera_id = item.get("camera_id")
-        detected_at = item.get("detected_at")
-        object_type = item.get("object_type")
-        confidence = item.get("confidence")
-        file_path = item.get("file_path")
-        if (
-            type(camera_id) is str
-            and camera_id.strip()
-            and type(detected_at) is str
-            and type(object_type) is str
-            and type(confidence) in (float, int)
-            and 0.0 <= confidence <= 1.0
-            and (file_path is None or (type(file_path) is str and len(file_path) <= 1000 and not _has_control(file_path)))
-        ):
-            try:
-                moment = dt.datetime.fromisoformat(detected_at)
-            except ValueError:
-                moment = None
-            kind = object_type.strip().lower()
-            bbox = [item.get(name) for name in _BBOX]
-            if (
-                moment is not None
-                and moment.tzinfo is not None
-                and moment <= now + FUTURE_TOLERANCE
-                and kind
-                and len(kind) <= 64
-                and not _has_control(kind)
-                and all(v is None or (type(v) in (float, int) and math.isfinite(v)) for v in bbox)
-                and (bbox[2] is None or bbox[2] >= 0)
-                and (bbox[3] is None or bbox[3] >= 0)
-            ):
-                return DetectionRow(
-                    camera_id, moment, kind, float(confidence),
-                    *(None if v is None else float(v) for v in bbox),
-                    file_path or "",
-                )
-    return _item_errors(index, item, now, errors)
-
-
-def _item_errors(index: int, item, now: dt.datetime, errors: dict[str, list[str]]) -> DetectionRow | None:
+    """One checked item, or None with its problems added to ``errors``."""
     prefix = f"detections.{index}"
-    if not isinstance(item, dict):
+    if type(item) is not dict:
         errors[prefix] = ["must be an object"]
         return None
-    before = len(errors)
-    for name in sorted(set(item) - set(ITEM_FIELDS)):
-        errors[f"{prefix}.{name}"] = ["is not a known field"]
-
-    camera_id = item.get("camera_id")
-    if camera_id is None:
-        errors[f"{prefix}.camera_id"] = [_REQUIRED]
-    elif not isinstance(camera_id, str) or not camera_id.strip():
-        errors[f"{prefix}.camera_id"] = ["must be a non-empty string"]
-
-    detected_at = item.get("detected_at")
-    if detected_at is None:
-        errors[f"{prefix}.detected_at"] = [_REQUIRED]
-    else:
-        try:
-            detected_at = dt.datetime.fromisoformat(detected_at) if isinstance(detected_at, str) else None
-        except ValueError:
-            detected_at = None
-        if detected_at is None:
-            errors[f"{prefix}.detected_at"] = ["must be an ISO 8601 date-time, e.g. 2026-01-23T12:00:00Z"]
-        elif detected_at.tzinfo is None:
-            errors[f"{prefix}.detected_at"] = ["must include a UTC offset, e.g. 2026-01-23T12:00:00Z"]
-        elif detected_at > now + FUTURE_TOLERANCE:
-            errors[f"{prefix}.detected_at"] = ["is in the future"]
-
-    object_type = item.get("object_type")
-    if object_type is None:
-        errors[f"{prefix}.object_type"] = [_REQUIRED]
-    elif not isinstance(object_type, str) or not object_type.strip():
-        errors[f"{prefix}.object_type"] = ["must be a non-empty string"]
-    else:
-        # Classes are case-insensitive ("Person" and "person" are one class).
-        object_type = object_type.strip().lower()
-        if len(object_type) > 64 or _has_control(object_type):
-            errors[f"{prefix}.object_type"] = ["must be at most 64 characters, without control characters"]
-
-    confidence = item.get("confidence")
-    if confidence is None:
-        errors[f"{prefix}.confidence"] = [_REQUIRED]
-    else:
-        confidence, problem = _number(confidence, lo=0.0, hi=1.0)
-        if problem:
-            errors[f"{prefix}.confidence"] = [problem]
-
-    bbox = {}
-    for name in ("bbox_x", "bbox_y", "bbox_width", "bbox_height"):
-        raw = item.get(name)
+    bad = False
+    if not item.keys() <= _FIELD_SET:
+        bad = True
+        for name in sorted(set(item) - _FIELD_SET):
+            errors[f"{prefix}.{name}"] = [UNKNOWN]
+    values = []
+    for field in ITEM_TABLE:
+        raw = item.get(field.name)
         if raw is None:
-            bbox[name] = None
+            if field.required:
+                errors[f"{prefix}.{field.name}"] = [REQUIRED]
+                bad = True
+            values.append(field.default)
             continue
-        bbox[name], problem = _number(raw, lo=0.0 if name in ("bbox_width", "bbox_height") else None)
-        if problem:
-            errors[f"{prefix}.{name}"] = [problem]
-
-    file_path = item.get("file_path")
-    if file_path is None:
-        file_path = ""
-    elif not isinstance(file_path, str) or len(file_path) > 1000 or _has_control(file_path):
-        errors[f"{prefix}.file_path"] = ["must be a string of at most 1000 characters, without control characters"]
-
-    if len(errors) > before:
-        return None
-    return DetectionRow(
-        camera_id=camera_id,
-        detected_at=detected_at,
-        object_type=object_type,
-        confidence=confidence,
-        file_path=file_path,
-        **bbox,
-    )
+        value, problem = field.parse(raw, now)
+        if problem is not None:
+            errors[f"{prefix}.{field.name}"] = [problem]
+            bad = True
+        values.append(value)
+    return None if bad else DetectionRow(*values)
 
 
 def detections_parse(*, payload, now: dt.datetime | None = None) -> list[DetectionRow]:
@@ -198,10 +177,10 @@ def detections_parse(*, payload, now: dt.datetime | None = None) -> list[Detecti
         raise InvalidInput({"body": ['must be an object like {"detections": [...]}']})
     errors: dict[str, list[str]] = {}
     for name in sorted(set(payload) - {"detections"}):
-        errors[name] = ["is not a known field"]
+        errors[name] = [UNKNOWN]
     items = payload.get("detections")
     if items is None:
-        errors["detections"] = [_REQUIRED]
+        errors["detections"] = [REQUIRED]
     elif not isinstance(items, list):
         errors["detections"] = ["must be a list"]
     elif not items:

@@ -75,7 +75,7 @@ def test_one_bad_item_stores_nothing_and_names_its_index(api_client, camera):
         ({"confidence": "high"}, "confidence", "must be a number"),
         ({"confidence": True}, "confidence", "must be a number"),
         ({"bbox_width": -1}, "bbox_width", "must be at least 0"),
-        ({"object_type": ""}, "object_type", "must be a non-empty string"),
+        ({"object_type": ""}, "object_type", "must be a non-empty string of at most 64 characters, without control characters"),
         ({"file_path": "a\nb"}, "file_path", "must be a string of at most 1000 characters, without control characters"),
         ({"colour": "red"}, "colour", "is not a known field"),
     ],
