@@ -18,7 +18,7 @@ from drf_spectacular.plumbing import is_list_serializer
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
-from nem.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, ProblemType
+from nem.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, ProblemType, kind_for_status
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -245,20 +245,52 @@ def sample_detail(kind: ProblemType) -> str:
     return first_sentence.replace("`", "")
 
 
+# Kinds any operation may answer (the foundation's generic ones); other kinds belong to a resource.
+GENERIC_KINDS = {
+    "bad-request", "not-found", "conflict", "invalid-query-parameter", "authentication-required",
+    "invalid-api-key", "permission-denied", "method-not-allowed", "not-acceptable", "request-too-large",
+    "unsupported-media-type", "rate-limited", "internal-error", "database-unavailable", "service-unavailable",
+}
+# Kinds whose first word is not the path segment they belong to: slug prefix -> segment.
+SEGMENT_OF_PREFIX = {"device-": "onvif", "onvif-": "onvif", "invalid-ptz-": "ptz", "invalid-preset-": "presets"}
+
+
+def kind_applies(kind: ProblemType, path: str, method: str, operation: dict) -> bool:
+    segments = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
+    slug = kind.slug
+    if slug == "validation-error":  # on a GET a refused value is a query parameter's
+        return "requestBody" in operation or ("{" in path and method != "get")
+    if slug == "not-ready":
+        return path == "/ready"
+    if slug in ("camera-not-found", "device-unavailable"):
+        return "{camera_id}" in path or (slug == "device-unavailable" and "onvif" in segments)
+    if slug == "camera-conflict":
+        return segments[-1:] == ["cameras"]
+    if slug == "camera-not-deleted":
+        return segments[-1:] == ["restore"]
+    if slug in GENERIC_KINDS:
+        return True
+    for prefix, segment in SEGMENT_OF_PREFIX.items():
+        if slug.startswith(prefix):
+            return segment in segments
+    # The longest resource the slug starts with: alert-endpoint-not-found -> alert-endpoints.
+    words = slug.split("-")
+    for n in range(len(words), 0, -1):
+        stem = "-".join(words[:n])
+        resource = next((r for r in (stem, stem + "s") if r in TAG_BY_SEGMENT), None)
+        if resource is not None:
+            return resource in segments
+    return True
+
+
 def kinds_for(status: str, path: str, method: str, operation: dict) -> list[ProblemType]:
-    """The problem kinds an operation may answer with this status: a camera's kinds only under a
-    camera, body validation only with a body, readiness only on /ready."""
-    kinds = []
-    for kind in sorted(PROBLEM_TYPES.values(), key=lambda k: k.slug):
-        if str(kind.status) != status:
-            continue
-        if kind.slug.startswith("camera-") and "/cameras" not in path:
-            continue
-        if kind.slug == "validation-error" and "requestBody" not in operation and "{" not in path:
-            continue
-        if kind.slug == "not-ready" and path != "/ready":
-            continue
-        kinds.append(kind)
+    """The problem kinds an operation may answer with this status: a resource's kinds only on its
+    paths, body validation only with a body, readiness only on /ready."""
+    matching = [k for k in PROBLEM_TYPES.values() if str(k.status) == status]
+    kinds = sorted((k for k in matching if kind_applies(k, path, method, operation)), key=lambda k: k.slug)
+    if not kinds and status.isdigit() and int(status) in _DESCRIPTIONS:
+        generic = kind_for_status(int(status))
+        kinds = [generic] if str(generic.status) == status else []
     return kinds
 
 

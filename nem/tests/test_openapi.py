@@ -195,3 +195,25 @@ def test_spectacular_validates_without_warnings(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-5000:]
+
+
+@pytest.mark.parametrize(
+    ("status", "path", "method", "body", "expected"),
+    [
+        ("404", "/api/cameras/{camera_id}/baseline", "get", False, ["camera-not-found", "not-found"]),
+        ("404", "/api/alerts/{id}", "get", False, ["alert-not-found", "not-found"]),
+        ("404", "/api/alert-endpoints/{id}", "get", False, ["alert-endpoint-not-found", "not-found"]),
+        ("409", "/api/cameras", "post", True, ["camera-conflict", "conflict"]),
+        ("400", "/api/cameras/{camera_id}/restore", "post", False, ["bad-request", "camera-not-deleted"]),
+        ("422", "/api/detections", "get", False, ["invalid-query-parameter"]),
+        ("422", "/api/detections", "post", True, ["invalid-query-parameter", "validation-error"]),
+        ("503", "/ready", "get", False, ["database-unavailable", "not-ready", "service-unavailable"]),
+    ],
+)
+def test_error_examples_are_the_kinds_of_the_operations_resource(status, path, method, body, expected):
+    from nem.problem_pages import problem_table_markdown
+    from nem.schema import kinds_for
+
+    problem_table_markdown()  # registers every app's kinds
+    operation = {"requestBody": {}} if body else {}
+    assert [k.slug for k in kinds_for(status, path, method, operation)] == expected
