@@ -25,7 +25,7 @@ from cameras.admin_panels import camera_list_columns, camera_panels, camera_stat
 from cameras.admin_trash import INGESTION_MODE_LABELS, IngestionModeFilter, actor
 from cameras.media.images import ImageRefused, image_check
 from cameras.media.snapshot import snapshot_open, snapshot_resolve
-from cameras.models import Camera, IngestionRecord
+from cameras.models import Camera, IngestionMode, IngestionRecord
 from nem.admin import age_text
 from nem.errors import DomainError
 
@@ -78,7 +78,8 @@ def snapshot_thumbnail(data: bytes, width: int = THUMB_WIDTH) -> bytes | None:
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
     form = CameraAdminForm
-    list_display = ["name", "id", "snapshot", "status", "mode", "last_seen_at", "folder_path"]
+    # Columns other apps register (health) go right after the snapshot.
+    list_display = ["name", "snapshot", "status", "mode", "last_seen_at", "id", "folder_path"]
     list_filter = ["status", IngestionModeFilter]
     search_fields = ["id", "name", "folder_path"]
     ordering = ["created_at", "id"]
@@ -93,19 +94,20 @@ class CameraAdmin(admin.ModelAdmin):
         return queryset.select_related(*related)
 
     def get_list_display(self, request):
-        return [*self.list_display, *(_list_column(column) for column in camera_list_columns())]
+        registered = [_list_column(column) for column in camera_list_columns()]
+        return [*self.list_display[:2], *registered, *self.list_display[2:]]
 
     def get_fieldsets(self, request, obj=None):
+        settings_ = (
+            None,
+            {"fields": ["id", "name", "folder_path", "ingestion_mode", "motion_sensitivity", "timezone"]},
+        )
+        stream = ("Stream (RTSP and ONVIF cameras)", {"fields": STREAM_FIELDS})
         if obj is None:
-            return [
-                (None, {"fields": ["id", "name", "folder_path", "ingestion_mode", "motion_sensitivity", "timezone"]}),
-                ("Stream (RTSP and ONVIF cameras)", {"fields": STREAM_FIELDS}),
-            ]
-        return [
-            (None, {"fields": ["id", "name", "folder_path", "ingestion_mode", "motion_sensitivity", "timezone"]}),
-            ("Stream (RTSP and ONVIF cameras)", {"fields": STREAM_FIELDS}),
-            ("State", {"fields": self.state_fields}),
-        ]
+            return [settings_, stream]
+        if obj.ingestion_mode == IngestionMode.FTP:
+            stream[1]["classes"] = ["collapse"]
+        return [("State", {"fields": self.state_fields}), settings_, stream]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["id", *self.state_fields]
@@ -173,7 +175,7 @@ class CameraAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def status_text(self, camera):
-        return format_html("<strong>{}</strong><div class='help'>{}</div>", camera.status, STATUS_HELP)
+        return format_html("<strong>{}</strong><br><small>{}</small>", camera.status, STATUS_HELP)
 
     @admin.display(description="status last changed")
     def status_changed(self, camera):
@@ -193,12 +195,9 @@ class CameraAdmin(admin.ModelAdmin):
         captured = _captured_at(camera)
         if captured is None:
             return "no snapshot yet"
-        url = reverse("admin:cameras_camera_snapshot", args=[camera.pk])
         return format_html(
-            '<a href="{}"><img src="{}?thumb=1" width="{}" alt="latest snapshot"></a><br>captured {} ago ({})',
-            url,
-            url,
-            THUMB_WIDTH * 2,
+            '<img src="{}" style="max-width:480px;width:100%" alt="latest snapshot"><br>captured {} ago ({})',
+            reverse("admin:cameras_camera_snapshot", args=[camera.pk]),
             age_text((timezone.now() - captured).total_seconds()),
             f"{captured:%Y-%m-%d %H:%M:%S %Z}",
         )

@@ -38,6 +38,15 @@ SERVICE_FIELDS = (
 )
 
 
+FIELD_LABELS = {
+    "rtsp_url": "RTSP URL",
+    "rtsp_username": "RTSP username",
+    "rtsp_password": "RTSP password",
+    "onvif_url": "ONVIF URL",
+    "id": "ID",
+}
+
+
 def _django_error(validator, value):
     """Run one of the API's field validators from a form."""
     try:
@@ -65,6 +74,9 @@ class CameraAdminForm(forms.ModelForm):
         self.adding = not self.instance.pk
         self.saved: Camera | None = None
         self.url_credentials: dict = {}
+        for name, label in FIELD_LABELS.items():
+            if name in self.fields:
+                self.fields[name].label = label
         if "id" in self.fields:
             self.fields["id"].required = False
             self.fields["id"].help_text = "Leave empty to derive it from the folder name."

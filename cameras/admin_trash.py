@@ -47,7 +47,7 @@ def purge_date(deleted_at: dt.datetime) -> dt.datetime:
 
 @admin.register(TrashedCamera)
 class TrashedCameraAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["camera_link", "id", "mode", "folder_path", "deleted_at", "purged_on", "deleted_by"]
+    list_display = ["camera_link", "deleted_at", "purged_on", "deleted_by", "mode", "id", "folder_path"]
     list_filter = [("deleted_at", admin.DateFieldListFilter), IngestionModeFilter]
     search_fields = ["id", "name", "folder_path"]
     date_hierarchy = "deleted_at"

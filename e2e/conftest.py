@@ -1,5 +1,6 @@
 """The admin in a real browser: a NEM server on a free 127.0.0.1 port (``manage.py runserver``
-on a fresh SQLite file with the demo data) and headless Debian Chromium driven by Selenium."""
+on a fresh SQLite file with the demo data, scanned and health-judged) and headless Debian
+Chromium driven by Selenium. Screenshots go to screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,9 @@ class NemServer:
         self._manage("migrate", "--noinput", "-v0")
         self._manage("createsuperuser", "--noinput", "--username", ADMIN_USER, "--email", "e2e@example.org")
         self.seeded = self._manage("seed_demo").stdout.strip()
+        # What the periodic jobs would have done by now: the snapshots known, the health judged.
+        self._manage("scan_media")
+        self._manage("evaluate_health")
         self.log = (tmp / "server.log").open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{self.port}"],

@@ -340,7 +340,7 @@ def test_the_list_and_the_page_show_the_latest_snapshot_with_its_age(admin_clien
     assert '<td class="field-mode">FTP</td>' in page
     assert "porch-pw-9" not in page and "viewer@" not in page
     detail = admin_client.get(reverse("admin:cameras_camera_change", args=["porch"])).content.decode()
-    assert f'<img src="{snapshot}?thumb=1" width="320" alt="latest snapshot">' in detail
+    assert f'<img src="{snapshot}" style="max-width:480px;width:100%" alt="latest snapshot">' in detail
     assert "porch-pw-9" not in detail
 
     full = admin_client.get(snapshot)

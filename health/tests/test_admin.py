@@ -67,7 +67,7 @@ def test_the_camera_page_shows_the_snapshot_age_and_the_history(admin_client, me
     assert "Health" in page
     assert "Verdict: <strong>offline</strong>" in page
     assert "image captured 3 h 5 min ago" in page
-    assert f'<img src="{reverse("admin:cameras_camera_snapshot", args=["porch"])}"' in page
+    assert f'<img src="{reverse("admin:cameras_camera_snapshot", args=["porch"])}"' in page  # the State section
     assert "<th>At</th><th>From</th><th>To</th><th>Why</th>" in page
     assert "<td>unknown</td><td>online</td><td>new media arriving</td>" in page
     assert "<td>online</td><td>offline</td><td>no new media for" in page
