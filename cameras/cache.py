@@ -46,6 +46,18 @@ class ListLookup:
     body: bytes | None  # None: a miss
 
 
+# The query parameters a list body depends on (besides the status filter): each is part of the key.
+LIST_QUERY_PARAMS = ("limit", "offset", "cursor", "ordering", "fields")
+
+
+def list_params(query, **overrides: str) -> dict[str, str]:
+    """The key's parameters as a request's ``query`` (a mapping) gives them; ``overrides`` replace
+    values the view normalises first (``fields``)."""
+    params = {name: query.get(name, "") for name in LIST_QUERY_PARAMS}
+    params.update(overrides)
+    return params
+
+
 def list_key(*, status: str | None, params: dict[str, str]) -> str:
     digest = hashlib.sha1(repr(sorted(params.items())).encode()).hexdigest()[:16]
     return f"cameras:list:{status or 'all'}:{digest}"

@@ -1,4 +1,4 @@
-"""OpenAPI shapes of the media endpoints (the responses are built by services, not models)."""
+"""Shapes of the media endpoints' answers (built by services, not from models)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from cameras.models import CameraStatus
 
 
 class CameraValidationInfoSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
-    folder_path = serializers.CharField()
-    status = serializers.ChoiceField(choices=CameraStatus.choices)
+    """One live camera and what is wrong with its folder, if anything."""
+
+    id = serializers.CharField(help_text="The camera's id.")
+    name = serializers.CharField(help_text="The camera's name.")
+    folder_path = serializers.CharField(help_text="The camera's folder as configured.")
+    status = serializers.ChoiceField(choices=CameraStatus.choices, help_text="The camera's connectivity state.")
     resolved_path = serializers.CharField(
         allow_null=True, help_text="What folder_path resolved to (symlinks followed); null for valid cameras."
     )
@@ -27,9 +29,13 @@ class CameraValidationInfoSerializer(serializers.Serializer):
 
 
 class CameraPathValidationSerializer(serializers.Serializer):
-    base_path = serializers.CharField(help_text="NEM_MEDIA_ROOT, resolved.")
-    total_cameras = serializers.IntegerField()
-    valid_count = serializers.IntegerField()
-    invalid_count = serializers.IntegerField()
-    valid_cameras = CameraValidationInfoSerializer(many=True)
-    invalid_cameras = CameraValidationInfoSerializer(many=True)
+    """The folder check of every live camera, split into valid and invalid ones."""
+
+    base_path = serializers.CharField(help_text="The media root (NEM_MEDIA_ROOT), resolved.")
+    total_cameras = serializers.IntegerField(help_text="Live cameras checked.")
+    valid_count = serializers.IntegerField(help_text="Cameras whose folder passed every check.")
+    invalid_count = serializers.IntegerField(help_text="Cameras with at least one issue.")
+    valid_cameras = CameraValidationInfoSerializer(many=True, help_text="Cameras whose folder passed every check.")
+    invalid_cameras = CameraValidationInfoSerializer(
+        many=True, help_text="Cameras with at least one issue, each with its `issues`."
+    )

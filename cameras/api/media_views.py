@@ -11,20 +11,19 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 from django.utils.module_loading import import_string
 from django_ratelimit.core import get_usage
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import viewsets
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from cameras.api.media_serializers import CameraPathValidationSerializer
+from cameras.api import schema
 from cameras.media.pathcheck import media_paths_validate
 from cameras.media.snapshot import snapshot_open, snapshot_resolve
 from cameras.media.streams import is_grabbed_frame
+from nem.api import StrictQueryMixin
 from nem.errors import NotFoundError
 from nem.pagination import parse_int_param
-from nem.schema import problem_responses
 
 MEDIA_RATE_GROUP = "cameras.media"  # one budget per client IP for every media-tier endpoint
 ONE_WRITE_BYTES = 4 * 1024 * 1024  # larger files stream (sendfile where the server has it)
@@ -58,60 +57,14 @@ def media_rate_limited(request):
     return import_string(settings.RATELIMIT_VIEW)(request)
 
 
-class CameraSnapshotView(APIView):
+@extend_schema_view(retrieve=schema.SNAPSHOT)
+class CameraSnapshotViewSet(StrictQueryMixin, viewsets.ViewSet):
     authentication_classes = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
+    query_params_allowed = ("max_age",)
 
-    @extend_schema(
-        operation_id="cameras_snapshot_retrieve",
-        summary="Latest camera image",
-        description=(
-            "The camera's newest image by mtime (.jpg/.jpeg/.png/.gif, any case), as known from ingestion and "
-            "re-checked on disk; with no image, a JPEG frame from near the end of the newest complete video "
-            "(.mp4/.mkv/.avi/.mov/.webm). Served inline with `ETag` and `Last-Modified`; a matching "
-            "`If-None-Match` or `If-Modified-Since` gets 304. No API key needed (for `<img>` tags); rate limited "
-            "per client IP (`NEM_RATE_LIMIT_MEDIA`, default 30/min). Only files inside `NEM_MEDIA_ROOT` are "
-            "ever served. Freshness: `X-Captured-At` is the capture time (the file's mtime, ISO 8601 UTC) and "
-            "`X-Snapshot-Source` says what it is: `upload` (an image the camera uploaded), `stream` (a frame "
-            "grabbed from its stream), `video_frame` (a frame of its newest video); `Cache-Control: no-cache` "
-            "makes caches revalidate with the ETag. With `max_age=SECONDS`, an image captured longer ago is a "
-            "404 problem instead (a dashboard then shows the camera as stale, never an old picture as live)."
-        ),
-        parameters=[
-            OpenApiParameter(
-                "max_age",
-                OpenApiTypes.INT,
-                description="Answer 404 instead of an image captured more than this many seconds ago (>= 0).",
-            ),
-            OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
-            OpenApiParameter("If-Modified-Since", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
-        ],
-        responses={
-            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
-            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
-            (200, "image/gif"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
-            304: OpenApiResponse(description="Not modified"),
-            **problem_responses(404, 422, 429),
-        },
-        examples=[
-            OpenApiExample(
-                "Folder missing",
-                value={
-                    "type": "about:blank",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "Camera folder does not exist",
-                    "instance": "/api/cameras/garage/snapshot",
-                },
-                response_only=True,
-                status_codes=["404"],
-            )
-        ],
-        auth=[],
-        tags=["media"],
-    )
-    def get(self, request, camera_id: str):
+    def retrieve(self, request, camera_id: str):
         limited = media_rate_limited(request)
         if limited is not None:
             return limited
@@ -158,17 +111,7 @@ def _with_validators(response, snap):
     return response
 
 
-class CameraPathValidationView(APIView):
-    @extend_schema(
-        operation_id="cameras_validation_paths",
-        summary="Validate camera folder paths",
-        description=(
-            "For every live camera: is its folder (resolved, symlinks followed) inside `NEM_MEDIA_ROOT`, an "
-            "existing readable directory, holding at least one image or video, and not nested inside another "
-            "camera's folder? The search for media stops at the first file found."
-        ),
-        responses={200: CameraPathValidationSerializer, **problem_responses(401)},
-        tags=["media"],
-    )
-    def get(self, request):
+@extend_schema_view(list=schema.PATH_VALIDATION)
+class CameraPathValidationViewSet(StrictQueryMixin, viewsets.ViewSet):
+    def list(self, request):
         return Response(media_paths_validate())

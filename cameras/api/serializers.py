@@ -35,19 +35,55 @@ CAMERA_RESPONSE_FIELDS = [
 ]
 
 
+# The published description of every camera field, shared by the response and the write serializers.
+CAMERA_FIELD_HELP = {
+    "id": (
+        "Stable identifier and path segment: lower-case letters, digits and single underscores. Derived "
+        "from the basename of `folder_path` (else from `name`) unless sent explicitly on create; never changes."
+    ),
+    "name": "Display name, unique over live and trashed cameras (1-255 characters, no control characters).",
+    "folder_path": (
+        "Folder the camera uploads images and videos to, inside the media root; unique, and neither inside "
+        "nor above another camera's folder."
+    ),
+    "status": "Connectivity state: `online`, `offline`, `error` or `unknown`.",
+    "created_at": "When the camera was created (ISO 8601, UTC).",
+    "last_seen_at": "When the camera last delivered an image or frame (ISO 8601, UTC); null if never.",
+    "ingestion_mode": (
+        "How images arrive: `ftp` (the camera uploads into its folder), `rtsp` (frames are grabbed from "
+        "`rtsp_url`) or `onvif` (as rtsp, with ONVIF control through `onvif_url`)."
+    ),
+    "rtsp_url": (
+        "RTSP stream URL (`rtsp://` or `rtsps://`), without credentials: credentials sent inside the URL are "
+        "moved to `rtsp_username`/`rtsp_password`. Required when `ingestion_mode` is `rtsp` or `onvif`."
+    ),
+    "rtsp_username": "User name for the stream and the ONVIF service; never returned.",
+    "rtsp_password": "Password for the stream and the ONVIF service; write-only, stored encrypted, never returned.",
+    "stream_profile": "Which of the camera's streams to use: `main`, `sub` or `both`; null for the default.",
+    "motion_sensitivity": "Motion sensitivity from 0.0 (least) to 1.0 (most); default 0.5.",
+    "onvif_url": "ONVIF device service URL (`http://` or `https://`, without credentials); null if none.",
+    "timezone": "IANA time zone of the camera's location (e.g. `Europe/Berlin`); default the server's.",
+    "deleted_at": "When the camera was moved to the trash (ISO 8601, UTC).",
+}
+
+
 class CameraSerializer(ModelSerializer):
-    """CameraResponse: the seed's fields plus ``onvif_url`` and ``timezone``. Never a secret."""
+    """A camera. Secrets (the RTSP password) are never part of it."""
 
     class Meta:
         model = Camera
         fields = CAMERA_RESPONSE_FIELDS
         read_only_fields = CAMERA_RESPONSE_FIELDS
+        extra_kwargs = {name: {"help_text": CAMERA_FIELD_HELP[name]} for name in CAMERA_RESPONSE_FIELDS}
 
 
 class TrashedCameraSerializer(CameraSerializer):
+    """A camera in the trash, with the time it was deleted."""
+
     class Meta(CameraSerializer.Meta):
         fields = [*CAMERA_RESPONSE_FIELDS, "deleted_at"]
         read_only_fields = fields
+        extra_kwargs = {name: {"help_text": CAMERA_FIELD_HELP[name]} for name in fields}
 
 
 def validate_name(value: str) -> str:
@@ -130,27 +166,48 @@ def validate_timezone(value: str) -> str:
     return value
 
 
-class CameraWriteSerializer(StrictSerializer):
-    """CameraCreate (and, with ``partial=True``, CameraUpdate). Nulls are refused for required
-    fields; the cross-field rule (rtsp_url required for rtsp/onvif) is checked by the service on
-    the merged state, so a PATCH cannot break it either."""
+def _help(name: str) -> str:
+    return CAMERA_FIELD_HELP[name]
 
-    id = serializers.CharField(required=False, max_length=255)
-    name = serializers.CharField(max_length=300, trim_whitespace=False)
-    folder_path = serializers.CharField(max_length=500, trim_whitespace=False)
-    status = serializers.ChoiceField(choices=CameraStatus.choices, required=False)
-    ingestion_mode = serializers.ChoiceField(choices=IngestionMode.choices, required=False)
-    rtsp_url = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
-    rtsp_username = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+
+class CameraWriteSerializer(StrictSerializer):
+    """The fields of a camera to create, or (for an update) to change. An unknown field is refused;
+    null is refused for fields that must have a value."""
+
+    # The cross-field rule (rtsp_url required for rtsp/onvif) is checked by the service on the
+    # merged state, so an update cannot break it either.
+    id = serializers.CharField(required=False, max_length=255, help_text=_help("id"))
+    name = serializers.CharField(max_length=300, trim_whitespace=False, help_text=_help("name"))
+    folder_path = serializers.CharField(max_length=500, trim_whitespace=False, help_text=_help("folder_path"))
+    status = serializers.ChoiceField(choices=CameraStatus.choices, required=False, help_text=_help("status"))
+    ingestion_mode = serializers.ChoiceField(
+        choices=IngestionMode.choices, required=False, help_text=_help("ingestion_mode")
+    )
+    rtsp_url = serializers.CharField(
+        max_length=1000, required=False, allow_null=True, allow_blank=True, help_text=_help("rtsp_url")
+    )
+    rtsp_username = serializers.CharField(
+        max_length=255, required=False, allow_null=True, allow_blank=True, help_text=_help("rtsp_username")
+    )
     rtsp_password = serializers.CharField(
-        max_length=255, required=False, allow_null=True, allow_blank=True, write_only=True, trim_whitespace=False
+        max_length=255,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        write_only=True,
+        trim_whitespace=False,
+        help_text=_help("rtsp_password"),
     )
-    stream_profile = serializers.ChoiceField(choices=StreamProfile.choices, required=False, allow_null=True)
-    motion_sensitivity = FiniteFloatField(min_value=0.0, max_value=1.0, required=False)
+    stream_profile = serializers.ChoiceField(
+        choices=StreamProfile.choices, required=False, allow_null=True, help_text=_help("stream_profile")
+    )
+    motion_sensitivity = FiniteFloatField(
+        min_value=0.0, max_value=1.0, required=False, help_text=_help("motion_sensitivity")
+    )
     onvif_url = serializers.CharField(
-        max_length=1000, required=False, allow_null=True, allow_blank=True
+        max_length=1000, required=False, allow_null=True, allow_blank=True, help_text=_help("onvif_url")
     )
-    timezone = serializers.CharField(max_length=64, required=False)
+    timezone = serializers.CharField(max_length=64, required=False, help_text=_help("timezone"))
 
     def validate_name(self, value: str) -> str:
         return validate_name(value)

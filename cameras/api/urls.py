@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cameras.api.media_views import CameraPathValidationView, CameraSnapshotView
+from cameras.api.media_views import CameraPathValidationViewSet, CameraSnapshotViewSet
 from cameras.api.views import CameraViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -9,7 +9,7 @@ router.register("cameras", CameraViewSet, basename="camera")
 
 urlpatterns = [
     # Before the router: literal segments must win over the camera detail route.
-    path("cameras/validation/paths", CameraPathValidationView.as_view(), name="camera-validation-paths"),
-    path("cameras/<str:camera_id>/snapshot", CameraSnapshotView.as_view(), name="camera-snapshot"),
+    path("cameras/validation/paths", CameraPathValidationViewSet.as_view({"get": "list"}), name="camera-validation-paths"),
+    path("cameras/<str:camera_id>/snapshot", CameraSnapshotViewSet.as_view({"get": "retrieve"}), name="camera-snapshot"),
     *router.urls,
 ]

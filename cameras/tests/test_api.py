@@ -75,6 +75,7 @@ class TestCreate:
             api_client, name="Front Door Camera", folder_path="/export/foscam/front_door", status="online"
         )
         assert response.status_code == 201
+        assert response["Location"] == "/api/cameras/front_door"
         body = response.json()
         assert list(body) == RESPONSE_KEYS
         created_at = body.pop("created_at")
@@ -295,9 +296,17 @@ class TestListAndGet:
         response = api_client.get("/api/cameras?fields=status")
         assert response.json()["items"] == [{"status": "online"}]
 
-    def test_unknown_sparse_field_is_400_listing_valid_ones(self, api_client, camera):
-        body = assert_problem(api_client.get("/api/cameras?fields=id,rtsp_password"), "bad-request", contains="rtsp_password")
-        assert "Valid fields are: id, name, folder_path" in body["detail"]
+    def test_unknown_sparse_field_is_422_listing_valid_ones(self, api_client, camera):
+        message = (
+            "unknown field(s) rtsp_password; valid fields are: id, name, folder_path, status, created_at, "
+            "last_seen_at, ingestion_mode, rtsp_url, stream_profile, motion_sensitivity, onvif_url, timezone"
+        )
+        body = assert_problem(
+            api_client.get("/api/cameras?fields=id,rtsp_password"),
+            "invalid-query-parameter",
+            f"Request validation failed: fields: {message}",
+        )
+        assert body["errors"] == [{"field": "fields", "message": message}]
 
     def test_limit_offset_pages_in_created_order(self, api_client):
         start = timezone.now()
@@ -433,7 +442,7 @@ class TestDeleteAndRestore:
         assert [c["id"] for c in body["items"]] == ["newer", "old"]
         assert list(body["items"][0]) == [*RESPONSE_KEYS, "deleted_at"]
         assert ISO_Z.match(body["items"][0]["deleted_at"])
-        assert body["pagination"] == {"total": 2, "limit": 1000, "offset": 0, "has_more": False}
+        assert body["pagination"] == {"total": 2, "limit": 1000, "offset": 0, "next_cursor": None, "has_more": False}
 
     def test_restore_returns_the_camera_and_400_when_not_deleted(self, api_client, camera):
         assert_problem(
@@ -470,7 +479,7 @@ class TestCacheAside:
         """The cache-aside race: an entry stamped with the generation read before a write is a miss."""
         from cameras import cache as list_cache
 
-        params = {"limit": "", "offset": "", "cursor": "", "fields": ""}
+        params = list_cache.list_params({})
         slow_reader = list_cache.list_lookup(status=None, params=params)  # reads the generation, misses
         assert slow_reader.body is None
         api_client.patch("/api/cameras/front_door", {"name": "Renamed"}, format="json")  # bumps it
@@ -524,11 +533,11 @@ class TestCacheAside:
         for response in responses:
             assert secret not in response.content.decode()
             assert "rtsp_password" not in response.content.decode()
-        from cameras.cache import list_lookup
+        from cameras.cache import list_lookup, list_params
 
         raw = b""
         for fields in ("", "id,rtsp_url"):
-            raw += list_lookup(status=None, params={"limit": "", "offset": "", "cursor": "", "fields": fields}).body
+            raw += list_lookup(status=None, params=list_params({}, fields=fields)).body
         assert b"yard" in raw  # the list really is cached...
         assert secret.encode() not in raw  # ...without the password
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cameras import services
-from cameras.cache import camera_list_batch, list_generation, list_lookup, list_store
+from cameras.cache import camera_list_batch, list_generation, list_lookup, list_params, list_store
 from cameras.media.demo import demo_jpeg
 from cameras.media.scanner import media_scan
 from cameras.media.status import camera_status_check
@@ -28,7 +28,7 @@ from cameras.tests.rtsp_peer import closed_port, gst_rtsp_unavailable, rtsp_serv
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/cameras"
-PARAMS = {"limit": "", "offset": "", "cursor": "", "fields": ""}  # what GET /api/cameras looks up
+PARAMS = list_params({})  # what GET /api/cameras looks up
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
 
@@ -123,7 +123,6 @@ def test_an_admin_edit_invalidates(warm, admin_client):
             "id": "front_door",
             "name": "Front Door (admin)",
             "folder_path": "/export/foscam/front_door",
-            "status": "offline",
             "ingestion_mode": "ftp",
             "rtsp_url": "",
             "rtsp_username": "",
@@ -135,9 +134,10 @@ def test_an_admin_edit_invalidates(warm, admin_client):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    # The admin does not edit status (health transitions set it): the name shows the invalidation.
     assert {k: listed(warm)["front_door"][k] for k in ("name", "status")} == {
         "name": "Front Door (admin)",
-        "status": "offline",
+        "status": "online",
     }
 
 

@@ -1,0 +1,458 @@
+"""The published OpenAPI description of the camera, trash and media operations: texts, parameters
+and examples. The views only name the schema each operation uses."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+
+from cameras.api.media_serializers import CameraPathValidationSerializer
+from cameras.api.serializers import (
+    CAMERA_RESPONSE_FIELDS,
+    CameraSerializer,
+    CameraWriteSerializer,
+    TrashedCameraSerializer,
+)
+from cameras.models import CameraStatus
+from nem.errors import (
+    INVALID_QUERY,
+    RATE_LIMITED,
+    VALIDATION_ERROR,
+    CameraConflict,
+    CameraNotDeleted,
+    CameraNotFound,
+    NotFoundError,
+    ProblemType,
+    problem,
+)
+from nem.schema import problem_responses
+
+CAMERAS = "Cameras"
+TRASH = "Trash"
+MEDIA = "Media"
+
+CAMERA_ORDERING_FIELDS = ["created_at", "name", "id", "last_seen_at", "status"]
+CAMERA_DEFAULT_ORDERING = ["created_at", "id"]
+TRASH_ORDERING_FIELDS = ["deleted_at", "name", "id"]
+TRASH_DEFAULT_ORDERING = ["-deleted_at", "-id"]
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+CAMERA_ID_PARAM = OpenApiParameter(
+    "camera_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The camera's id (see `GET /api/cameras`).",
+    examples=[OpenApiExample("Front door", value="front_door")],
+)
+FIELDS_PARAM = OpenApiParameter(
+    "fields",
+    OpenApiTypes.STR,
+    description=(
+        "Comma-separated sparse fieldset: each item then holds only these fields, in this order. Any of: "
+        f"{', '.join(CAMERA_RESPONSE_FIELDS)}. An unknown name is a 422 listing the valid ones."
+    ),
+    examples=[OpenApiExample("Id and name", value="id,name")],
+)
+STATUS_PARAM = OpenApiParameter(
+    "status",
+    OpenApiTypes.STR,
+    enum=CameraStatus.values,
+    description="Only cameras with this status.",
+    examples=[OpenApiExample("Offline cameras", value="offline")],
+)
+MAX_AGE_PARAM = OpenApiParameter(
+    "max_age",
+    OpenApiTypes.INT,
+    description="Answer 404 instead of an image captured more than this many seconds ago (an integer >= 0).",
+    examples=[OpenApiExample("At most a minute old", value=60)],
+)
+IF_NONE_MATCH_PARAM = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The `ETag` of the image the client holds: 304 if it is still the newest.",
+    examples=[OpenApiExample("ETag", value='"5f2b1c-1733475600.0-48213"')],
+)
+IF_MODIFIED_SINCE_PARAM = OpenApiParameter(
+    "If-Modified-Since",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The `Last-Modified` of the image the client holds: 304 if nothing newer was captured.",
+    examples=[OpenApiExample("HTTP date", value="Sun, 06 Dec 2026 09:00:00 GMT")],
+)
+
+
+# --- examples ---------------------------------------------------------------------------------
+
+CAMERA = {
+    "id": "front_door",
+    "name": "Front Door Camera",
+    "folder_path": "/export/foscam/front_door",
+    "status": "online",
+    "created_at": "2026-12-06T09:00:00Z",
+    "last_seen_at": "2026-12-06T09:41:12Z",
+    "ingestion_mode": "ftp",
+    "rtsp_url": None,
+    "stream_profile": None,
+    "motion_sensitivity": 0.5,
+    "onvif_url": None,
+    "timezone": "Europe/Berlin",
+}
+STREAMING_CAMERA = {
+    **CAMERA,
+    "id": "driveway",
+    "name": "Driveway",
+    "folder_path": "/export/foscam/driveway",
+    "created_at": "2026-12-06T09:05:00Z",
+    "ingestion_mode": "rtsp",
+    "rtsp_url": "rtsp://192.168.1.20:554/stream1",
+    "stream_profile": "main",
+}
+TRASHED_CAMERA = {
+    **CAMERA,
+    "id": "garage",
+    "name": "Garage",
+    "folder_path": "/export/foscam/garage",
+    "deleted_at": "2026-12-06T10:15:00Z",
+}
+
+
+def problem_example(
+    name: str, kind: ProblemType, detail: str, instance: str, errors: list[dict] | None = None
+) -> OpenApiExample:
+    extra = {"errors": errors} if errors is not None else {}
+    return OpenApiExample(
+        name,
+        value=problem(kind.status, detail, instance=instance, kind=kind, **extra),
+        response_only=True,
+        status_codes=[str(kind.status)],
+        media_type="application/problem+json",
+    )
+
+
+def camera_not_found(instance: str) -> OpenApiExample:
+    return problem_example(
+        "Unknown camera", CameraNotFound.problem_kind(), "No camera 'nope'. List cameras at /api/cameras.", instance
+    )
+
+
+def unknown_parameter(instance: str, accepted: str) -> OpenApiExample:
+    message = f"is not a parameter of this operation; it accepts: {accepted}"
+    return problem_example(
+        "Unknown query parameter",
+        INVALID_QUERY,
+        f"Request validation failed: camera: {message}",
+        instance,
+        [{"field": "camera", "message": message}],
+    )
+
+
+def invalid_body(instance: str, field: str, message: str) -> OpenApiExample:
+    return problem_example(
+        "Invalid body",
+        VALIDATION_ERROR,
+        f"Request validation failed: {field}: {message}",
+        instance,
+        [{"field": field, "message": message}],
+    )
+
+
+def ok(name: str, value, status: str = "200") -> OpenApiExample:
+    return OpenApiExample(name, value=value, response_only=True, status_codes=[status])
+
+
+# --- operations -------------------------------------------------------------------------------
+
+CAMERA_LIST = extend_schema(
+    tags=[CAMERAS],
+    summary="List cameras",
+    description=(
+        "Live cameras (not those in the trash) as `{items, pagination}`, oldest first by default "
+        "(`ordering=created_at,id`). Filter with `status`, choose fields with `fields`, sort with `ordering`, "
+        "page with `limit` and `offset` or with `cursor` (from `pagination.next_cursor`; a cursor keeps to the "
+        "ordering it was issued for). An unknown query parameter or value is a 422 saying what is accepted."
+    ),
+    parameters=[STATUS_PARAM, FIELDS_PARAM],
+    responses={200: CameraSerializer(many=True), **problem_responses(401, 422)},
+    examples=[
+        # A list's example is one item: the schema generator puts it in the list envelope.
+        ok("Uploading camera", CAMERA),
+        ok("Streaming camera", STREAMING_CAMERA),
+        ok("Sparse fieldset", {"id": "front_door", "name": "Front Door Camera"}),
+        problem_example(
+            "Unknown field in fields",
+            INVALID_QUERY,
+            "Request validation failed: fields: unknown field(s) rtsp_password; valid fields are: "
+            + ", ".join(CAMERA_RESPONSE_FIELDS),
+            "/api/cameras",
+            [
+                {
+                    "field": "fields",
+                    "message": "unknown field(s) rtsp_password; valid fields are: " + ", ".join(CAMERA_RESPONSE_FIELDS),
+                }
+            ],
+        ),
+    ],
+)
+
+CAMERA_RETRIEVE = extend_schema(
+    tags=[CAMERAS],
+    summary="Get a camera",
+    description="One live camera. A camera in the trash is not found: restore it first.",
+    parameters=[CAMERA_ID_PARAM],
+    responses={200: CameraSerializer, **problem_responses(401, 404, 422)},
+    examples=[
+        ok("Camera", CAMERA),
+        camera_not_found("/api/cameras/nope"),
+        unknown_parameter("/api/cameras/front_door", "none"),
+    ],
+)
+
+CAMERA_CREATE = extend_schema(
+    tags=[CAMERAS],
+    summary="Create a camera",
+    description=(
+        "The id is the normalised basename of `folder_path` (`/export/foscam/front_door` -> `front_door`), "
+        "else of `name`, unless an explicit `id` is sent. `id`, `name` and `folder_path` are unique over "
+        "live and trashed cameras (409 names the holder); the folder lies inside the media root and neither "
+        "inside nor above another camera's. Credentials in `rtsp_url` are moved into "
+        "`rtsp_username`/`rtsp_password`; `rtsp_password` is write-only and encrypted at rest. Device URLs "
+        "must resolve inside NEM_DEVICE_NETWORKS. The answer is 201 with the camera and its path in `Location`."
+    ),
+    request=CameraWriteSerializer,
+    responses={201: CameraSerializer, **problem_responses(401, 409, 422)},
+    examples=[
+        OpenApiExample(
+            "Uploading camera",
+            value={"name": "Front Door Camera", "folder_path": "/export/foscam/front_door", "status": "online"},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "Streaming camera",
+            value={
+                "name": "Driveway",
+                "folder_path": "/export/foscam/driveway",
+                "ingestion_mode": "rtsp",
+                "rtsp_url": "rtsp://admin:secret@192.168.1.20:554/stream1",
+                "stream_profile": "main",
+            },
+            request_only=True,
+        ),
+        ok("Created", CAMERA, "201"),
+        problem_example(
+            "Name taken",
+            CameraConflict.problem_kind(),
+            "Camera with name 'Front Door Camera' already exists (id: front_door).",
+            "/api/cameras",
+        ),
+        invalid_body("/api/cameras", "rtsp_url", "rtsp_url must use rtsp:// or rtsps:// scheme"),
+    ],
+)
+
+CAMERA_UPDATE = extend_schema(
+    tags=[CAMERAS],
+    summary="Update a camera",
+    description=(
+        "Changes the fields sent; the id never changes. Credentials belong to a host: an update that moves "
+        "`rtsp_url` or `onvif_url` to another scheme, host or port without `rtsp_username`/`rtsp_password` "
+        'clears the stored ones, and the answer then carries `"credentials_cleared": ["rtsp_username", '
+        '"rtsp_password"]` (also in the camera audit records). Device URLs must resolve inside '
+        "NEM_DEVICE_NETWORKS (422 otherwise)."
+    ),
+    parameters=[CAMERA_ID_PARAM],
+    request=CameraWriteSerializer,
+    responses={200: CameraSerializer, **problem_responses(401, 404, 409, 422)},
+    examples=[
+        OpenApiExample("Rename", value={"name": "Front Door"}, request_only=True),
+        OpenApiExample(
+            "Move the stream to another host",
+            value={"rtsp_url": "rtsp://192.168.1.21:554/stream1"},
+            request_only=True,
+        ),
+        ok("Updated", {**CAMERA, "name": "Front Door"}),
+        ok(
+            "Credentials cleared",
+            {
+                **STREAMING_CAMERA,
+                "rtsp_url": "rtsp://192.168.1.21:554/stream1",
+                "credentials_cleared": ["rtsp_username", "rtsp_password"],
+            },
+        ),
+        camera_not_found("/api/cameras/nope"),
+        problem_example(
+            "Name taken",
+            CameraConflict.problem_kind(),
+            "Camera with name 'Garage' already exists (id: garage).",
+            "/api/cameras/front_door",
+        ),
+        invalid_body("/api/cameras/front_door", "id", "The id of a camera never changes"),
+    ],
+)
+
+CAMERA_DESTROY = extend_schema(
+    tags=[TRASH],
+    summary="Move a camera to the trash",
+    description=(
+        "Soft delete: the camera, its detections, events and scene changes are hidden until restored "
+        "(`POST /api/cameras/{camera_id}/restore`); media files stay on disk. Trashed cameras are purged "
+        "after the trash retention period."
+    ),
+    parameters=[CAMERA_ID_PARAM],
+    responses={204: OpenApiResponse(description="Moved to the trash; no body."), **problem_responses(401, 404, 422)},
+    examples=[camera_not_found("/api/cameras/nope")],
+)
+
+TRASH_LIST = extend_schema(
+    tags=[TRASH],
+    summary="List the trash",
+    description=(
+        "Cameras in the trash, with `deleted_at`, newest deletion first by default (`ordering=-deleted_at`). "
+        "Sort with `ordering`, page with `limit` and `offset` or with `cursor` (from "
+        "`pagination.next_cursor`; a cursor keeps to the ordering it was issued for)."
+    ),
+    # Keyed by (status, media type) like the problem responses, so that the generator sees a list
+    # (it judges by the lowest key) and documents paging and ordering.
+    responses={(200, "application/json"): TrashedCameraSerializer(many=True), **problem_responses(401, 422)},
+    examples=[
+        ok("Camera in the trash", TRASHED_CAMERA),
+        problem_example(
+            "Cursor of another ordering",
+            INVALID_QUERY,
+            "Request validation failed: cursor: was issued for another ordering; start again without a "
+            "cursor, or send the same ordering",
+            "/api/cameras/deleted",
+            [
+                {
+                    "field": "cursor",
+                    "message": "was issued for another ordering; start again without a cursor, "
+                    "or send the same ordering",
+                }
+            ],
+        ),
+    ],
+)
+
+CAMERA_RESTORE = extend_schema(
+    tags=[TRASH],
+    summary="Restore a camera from the trash",
+    description=(
+        "Brings back the camera and exactly the detections, events and scene changes its delete hid "
+        "(rows trashed on their own before stay in the trash). 400 if the camera is not in the trash."
+    ),
+    parameters=[CAMERA_ID_PARAM],
+    request=None,
+    responses={200: CameraSerializer, **problem_responses(400, 401, 404, 422, e400="The camera is not in the trash")},
+    examples=[
+        ok("Restored", CAMERA),
+        problem_example(
+            "Camera is live",
+            CameraNotDeleted.problem_kind(),
+            "Camera front_door is not deleted",
+            "/api/cameras/front_door/restore",
+        ),
+        camera_not_found("/api/cameras/nope/restore"),
+    ],
+)
+
+_IMAGE = OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes")
+
+SNAPSHOT = extend_schema(
+    operation_id="cameras_snapshot_retrieve",
+    tags=[MEDIA],
+    summary="Latest camera image",
+    description=(
+        "The camera's newest image by mtime (.jpg/.jpeg/.png/.gif, any case), as known from ingestion and "
+        "re-checked on disk; with no image, a JPEG frame from near the end of the newest complete video "
+        "(.mp4/.mkv/.avi/.mov/.webm). Served inline with `ETag` and `Last-Modified`; a matching "
+        "`If-None-Match` or `If-Modified-Since` gets 304. No API key needed (for `<img>` tags); rate limited "
+        "per client IP (`NEM_RATE_LIMIT_MEDIA`). Only files inside `NEM_MEDIA_ROOT` are ever served. "
+        "Freshness: `X-Captured-At` is the capture time (the file's mtime, ISO 8601 UTC) and "
+        "`X-Snapshot-Source` says what it is: `upload` (an image the camera uploaded), `stream` (a frame "
+        "grabbed from its stream), `video_frame` (a frame of its newest video); `Cache-Control: no-cache` "
+        "makes caches revalidate with the ETag. With `max_age=SECONDS`, an image captured longer ago is a "
+        "404 problem instead (a dashboard then shows the camera as stale, never an old picture as live)."
+    ),
+    parameters=[CAMERA_ID_PARAM, MAX_AGE_PARAM, IF_NONE_MATCH_PARAM, IF_MODIFIED_SINCE_PARAM],
+    responses={
+        (200, "image/jpeg"): _IMAGE,
+        (200, "image/png"): _IMAGE,
+        (200, "image/gif"): _IMAGE,
+        304: OpenApiResponse(description="Not modified: the client's copy is still the newest image."),
+        **problem_responses(404, 422, 429),
+    },
+    examples=[
+        OpenApiExample(
+            "JPEG image",
+            value="<binary JPEG bytes>",
+            response_only=True,
+            status_codes=["200"],
+            media_type="image/jpeg",
+        ),
+        problem_example(
+            "Folder missing",
+            NotFoundError.problem_kind(),
+            "Camera folder does not exist",
+            "/api/cameras/garage/snapshot",
+        ),
+        camera_not_found("/api/cameras/nope/snapshot"),
+        problem_example(
+            "Bad max_age",
+            INVALID_QUERY,
+            "Request validation failed: max_age: must be at least 0",
+            "/api/cameras/front_door/snapshot",
+            [{"field": "max_age", "message": "must be at least 0"}],
+        ),
+        problem_example(
+            "Rate limited", RATE_LIMITED, "Rate limit exceeded. Try again later.", "/api/cameras/front_door/snapshot"
+        ),
+    ],
+    auth=[],
+)
+
+PATH_VALIDATION = extend_schema(
+    operation_id="cameras_validation_paths",
+    tags=[MEDIA],
+    summary="Validate camera folder paths",
+    description=(
+        "For every live camera: is its folder (resolved, symlinks followed) inside `NEM_MEDIA_ROOT`, an "
+        "existing readable directory, holding at least one image or video, and not nested inside another "
+        "camera's folder? The search for media stops at the first file found."
+    ),
+    responses={200: CameraPathValidationSerializer, **problem_responses(401, 422)},
+    examples=[
+        ok(
+            "One valid, one invalid",
+            {
+                "base_path": "/export/foscam",
+                "total_cameras": 2,
+                "valid_count": 1,
+                "invalid_count": 1,
+                "valid_cameras": [
+                    {
+                        "id": "front_door",
+                        "name": "Front Door Camera",
+                        "folder_path": "/export/foscam/front_door",
+                        "status": "online",
+                        "resolved_path": None,
+                        "issues": None,
+                    },
+                ],
+                "invalid_cameras": [
+                    {
+                        "id": "garage",
+                        "name": "Garage",
+                        "folder_path": "/export/foscam/garage",
+                        "status": "offline",
+                        "resolved_path": "/export/foscam/garage",
+                        "issues": ["directory does not exist"],
+                    },
+                ],
+            },
+        ),
+        unknown_parameter("/api/cameras/validation/paths", "none"),
+    ],
+)
