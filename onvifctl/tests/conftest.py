@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import time
 
 import pytest
 
@@ -121,11 +120,11 @@ def closed_port() -> int:
     return port
 
 
-def wait_for(predicate, *, timeout: float = 5.0) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` passes (a bound, not an expectation)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())
+@pytest.fixture
+def discovery_settings(settings, responder):
+    """Discovery probes the test responder's port, within short bounds, with a rate limit the
+    tests do not reach unless they lower it."""
+    settings.NEM_ONVIF_DISCOVERY_PORT = responder.port
+    settings.NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS = 2.0
+    settings.NEM_RATE_LIMIT_DISCOVERY = "100/m"
+    return settings

@@ -11,7 +11,7 @@ from lxml import etree
 from cameras.services import camera_soft_delete, camera_update
 from cameras.signals import view_moving
 from cameras.tests.factories import CameraFactory
-from onvifctl.tests.conftest import wait_for
+from onvifctl.tests.polling import wait_for
 from onvifctl.tests.simulator import DeviceSimulator
 
 pytestmark = pytest.mark.django_db
@@ -635,3 +635,34 @@ def test_a_second_simulator_is_independent(api_client, db):
 
         assert attr(first.calls_of("ContinuousMove")[0].xml, "PanTilt") == {"x": "1.0", "y": "0.0"}
         assert attr(second.calls_of("ContinuousMove")[0].xml, "PanTilt") == {"x": "0.0", "y": "1.0"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/cameras/porch_ptz/onvif/capabilities", None),
+        ("post", "/api/cameras/porch_ptz/onvif/ptz", {"command": "pan", "value": 0.5, "speed": 0.5}),
+        ("get", "/api/cameras/porch_ptz/onvif/presets", None),
+        ("post", "/api/cameras/porch_ptz/onvif/presets/preset_1", None),
+        ("get", "/api/cameras/porch_ptz/onvif/events", None),
+        ("post", "/api/cameras/onvif/discover", {"subnet": "127.0.0.1/32", "timeout": 1}),
+    ],
+)
+def test_unknown_query_parameters_are_422_before_the_device_is_asked(
+    api_client, onvif_camera, device, method, path, body
+):
+    response = getattr(api_client, method)(path + "?verbose=1", body, format="json")
+
+    message = "is not a parameter of this operation; it accepts: none"
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "/problems/invalid-query-parameter",
+        "code": "invalid_query_parameter",
+        "title": "Query parameter is invalid",
+        "status": 422,
+        "detail": f"Request validation failed: verbose: {message}",
+        "instance": path,
+        "errors": [{"field": "verbose", "message": message}],
+    }
+    assert device.calls == []

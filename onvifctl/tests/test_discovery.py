@@ -12,16 +12,9 @@ from onvifctl import discovery
 from onvifctl.tests.simulator import DeviceSimulator
 from onvifctl.tests.wsd_responder import WsDiscoveryResponder
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("discovery_settings")]
 
 DISCOVER = "/api/cameras/onvif/discover"
-
-
-@pytest.fixture(autouse=True)
-def discovery_settings(settings, responder):
-    settings.NEM_ONVIF_DISCOVERY_PORT = responder.port
-    settings.NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS = 2.0
-    settings.NEM_RATE_LIMIT_DISCOVERY = "100/m"
 
 
 def discover(api_client, **body):
@@ -234,7 +227,17 @@ def test_invalid_requests_are_422(api_client, responder, body, field, message):
 
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
-    assert {"field": field, "message": message} in response.json()["errors"]
+    problem = response.json()
+    assert {"field": field, "message": message} in problem["errors"]
+    assert problem == {
+        "type": "/problems/validation-error",
+        "code": "validation_error",
+        "title": "Request body is invalid",
+        "status": 422,
+        "detail": "Request validation failed: " + "; ".join(f"{e['field']}: {e['message']}" for e in problem["errors"]),
+        "instance": DISCOVER,
+        "errors": problem["errors"],
+    }
     assert responder.probes == []
 
 
@@ -254,7 +257,14 @@ def test_discovery_is_rate_limited_per_client(api_client, responder, settings):
     limited = discover(api_client, subnet="127.0.0.1/32", timeout=1)
     assert limited["Content-Type"] == "application/problem+json"
     assert limited["Retry-After"] == "60"
-    assert limited.json()["detail"] == "Rate limit exceeded. Try again later."
+    assert limited.json() == {
+        "type": "/problems/rate-limited",
+        "code": "rate_limited",
+        "title": "Rate limit exceeded",
+        "status": 429,
+        "detail": "Rate limit exceeded. Try again later.",
+        "instance": DISCOVER,
+    }
 
 
 # interface selection for multicast (pure: given interfaces in, chosen interfaces out)

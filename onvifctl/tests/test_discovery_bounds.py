@@ -14,10 +14,8 @@ DISCOVER = "/api/cameras/onvif/discover"
 
 
 @pytest.fixture(autouse=True)
-def discovery_settings(settings, responder):
-    settings.NEM_ONVIF_DISCOVERY_PORT = responder.port
-    settings.NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS = 1.0
-    settings.NEM_RATE_LIMIT_DISCOVERY = "100/m"
+def short_device_timeout(discovery_settings):
+    discovery_settings.NEM_ONVIF_DISCOVERY_DEVICE_TIMEOUT_SECONDS = 1.0
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from onvifctl import topics
 from onvifctl.event_services import onvif_events_record
 from onvifctl.events import EventsConfig, EventSubscriptions
 from onvifctl.models import OnvifEventState, OnvifUnknownEvent
-from onvifctl.tests.conftest import wait_for
+from onvifctl.tests.polling import wait_for
 from scenechanges import services as scene_services
 from scenechanges.models import SceneChange, SceneMonitor, SceneReference
 from scenechanges.tests import frames as f

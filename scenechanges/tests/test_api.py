@@ -256,3 +256,110 @@ def test_list_query_count_does_not_grow_with_the_page(api_client, camera, django
         SceneChangeFactory(camera=camera, detected_at=timezone.now() - dt.timedelta(minutes=i))
     with django_assert_max_num_queries(6):
         assert len(api_client.get(LIST.format("front_door")).json()["scene_changes"]) == 30
+
+
+def _item(change, **overrides):
+    item = {
+        "id": change.pk,
+        "detected_at": change.detected_at.isoformat().replace("+00:00", "Z"),
+        "change_type": change.change_type,
+        "similarity_score": change.similarity_score,
+        "acknowledged": change.acknowledged,
+        "acknowledged_at": None,
+        "file_path": change.file_path,
+        "source": "detector",
+        "preset_token": "",
+    }
+    return item | overrides
+
+
+def test_list_pages_keep_the_contract_shape_across_cursors(api_client, camera):
+    """Three pages of two over five changes (two share a detected_at): every page is exactly
+    {camera_id, scene_changes, total_changes, next_cursor, has_more}, and the cursors chain."""
+    changes = [
+        SceneChangeFactory(camera=camera, detected_at=T0 + dt.timedelta(minutes=m), file_path=f"/x/{i}.jpg")
+        for i, m in enumerate((0, 1, 1, 2, 3))
+    ]
+    newest_first = sorted(changes, key=lambda c: (c.detected_at, c.pk), reverse=True)
+    pages, cursor = [], None
+    for _ in range(3):
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        response = api_client.get(LIST.format("front_door"), params)
+        assert response.status_code == 200
+        body = response.json()
+        pages.append(body)
+        cursor = body["next_cursor"]
+
+    for index, body in enumerate(pages):
+        rows = newest_first[index * 2 : index * 2 + 2]
+        last = index == 2
+        assert isinstance(body["next_cursor"], str) or last
+        assert body == {
+            "camera_id": "front_door",
+            "scene_changes": [_item(row) for row in rows],
+            "total_changes": 5,
+            "next_cursor": None if last else body["next_cursor"],
+            "has_more": not last,
+        }
+    assert pages[0]["next_cursor"] != pages[1]["next_cursor"]
+
+
+def test_list_with_a_bare_timestamp_cursor_keeps_the_contract_shape(api_client, camera):
+    newer = SceneChangeFactory(camera=camera, detected_at=T0, file_path="/x/new.jpg")
+    older = [
+        SceneChangeFactory(camera=camera, detected_at=T0 - dt.timedelta(minutes=m), file_path=f"/x/{m}.jpg")
+        for m in (1, 2)
+    ]
+    response = api_client.get(LIST.format("front_door"), {"cursor": "2026-01-23T12:00:00+00:00", "limit": 1})
+    body = response.json()
+    assert response.status_code == 200
+    assert body == {
+        "camera_id": "front_door",
+        "scene_changes": [_item(older[0])],
+        "total_changes": 3,
+        "next_cursor": body["next_cursor"],
+        "has_more": True,
+    }
+    rest = api_client.get(LIST.format("front_door"), {"cursor": body["next_cursor"]}).json()
+    assert rest == {
+        "camera_id": "front_door",
+        "scene_changes": [_item(older[1])],
+        "total_changes": 3,
+        "next_cursor": None,
+        "has_more": False,
+    }
+    assert newer.pk not in [c["id"] for c in body["scene_changes"] + rest["scene_changes"]]
+
+
+@pytest.mark.parametrize(
+    "method,path,accepted",
+    [
+        ("get", LIST.format("front_door"), "acknowledged, cursor, limit"),
+        ("post", ACK.format("front_door", "{}"), "none"),
+    ],
+)
+def test_unknown_query_parameters_are_422(api_client, camera, method, path, accepted):
+    change = SceneChangeFactory(camera=camera)
+    path = path.format(change.pk)
+    response = getattr(api_client, method)(path + "?ack=false&page=2")
+    message = f"is not a parameter of this operation; it accepts: {accepted}"
+    problem(
+        response,
+        422,
+        "invalid-query-parameter",
+        f"Request validation failed: ack: {message}; page: {message}",
+        errors=[{"field": "ack", "message": message}, {"field": "page", "message": message}],
+    )
+    change.refresh_from_db()
+    assert change.acknowledged is False
+
+
+def test_a_bad_cursor_is_an_invalid_query_parameter(api_client, camera):
+    response = api_client.get(LIST.format("front_door"), {"cursor": "WyJub3QtYS1kYXRlIiwxXQ"})
+    problem(
+        response,
+        422,
+        "invalid-query-parameter",
+        "Request validation failed: cursor: is not a cursor this API issued",
+        errors=[{"field": "cursor", "message": "is not a cursor this API issued"}],
+    )
