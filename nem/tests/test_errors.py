@@ -213,8 +213,10 @@ def test_an_unhandled_error_outside_the_api_is_an_html_page_for_browsers():
     ],
 )
 def test_a_domain_error_raised_in_a_view_is_its_problem_document(url, slug, detail, extra, problem_doc):
+    from nem.errors import PROBLEM_TYPES
+
     response = Client().get(url)
-    assert answered(response, problem_doc(slug, "", "")["status"]) == problem_doc(slug, detail, url, **extra)
+    assert answered(response, PROBLEM_TYPES[slug].status) == problem_doc(slug, detail, url, **extra)
 
 
 @pytest.mark.django_db
