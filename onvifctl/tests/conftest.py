@@ -1,4 +1,4 @@
-"""ONVIF test peers (a device simulator and a WS-Discovery responder, both on 127.0.0.1) and the
+"""ONVIF test servers (a device simulator and a WS-Discovery responder, both on 127.0.0.1) and the
 guard that no ONVIF test ever multicasts."""
 
 from __future__ import annotations

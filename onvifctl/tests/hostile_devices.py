@@ -1,4 +1,4 @@
-"""Hostile HTTP peers on 127.0.0.1 for the device-call bounds: a device that drips its answer one
+"""Hostile HTTP servers on 127.0.0.1 for the device-call bounds: a device that drips its answer one
 byte at a time, one that redirects, one that answers without end, and one that leaks a banner in
 a SOAP fault. Each records what it saw (connections, and whether the client hung up early)."""
 

@@ -16,16 +16,16 @@ BANNER = "SSH-2.0-OpenSSH_9.2 secret-banner-xyz"
 
 @pytest.fixture
 def hostile():
-    peers = []
+    servers = []
 
     def make(mode, **kwargs):
-        peer = HostileDevice(mode, **kwargs)
-        peers.append(peer)
-        return peer
+        server = HostileDevice(mode, **kwargs)
+        servers.append(server)
+        return server
 
     yield make
-    for peer in peers:
-        peer.stop()
+    for server in servers:
+        server.stop()
 
 
 def _camera(onvif_url: str):

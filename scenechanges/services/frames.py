@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from cameras.media.paths import inside, media_root
 from scenechanges import detector
 
 
@@ -32,21 +33,13 @@ def reference_store() -> Path:
     return Path(settings.NEM_SCENE_REFERENCE_DIR).resolve()
 
 
-def media_root() -> Path:
-    return Path(settings.NEM_MEDIA_ROOT).resolve()
-
-
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or path.is_relative_to(root)
-
-
 def media_file(path: str | os.PathLike) -> Path | None:
     """The real path of a file inside NEM_MEDIA_ROOT (symlinks resolved), or None."""
     try:
         resolved = Path(path).resolve()
     except (OSError, RuntimeError):
         return None
-    return resolved if _inside(resolved, media_root()) and resolved.is_file() else None
+    return resolved if inside(resolved, media_root()) and resolved.is_file() else None
 
 
 def store_file(relative: str) -> Path | None:
@@ -58,7 +51,7 @@ def store_file(relative: str) -> Path | None:
         resolved = (store / relative).resolve()
     except (OSError, RuntimeError):
         return None
-    return resolved if _inside(resolved, store) and resolved.is_file() else None
+    return resolved if inside(resolved, store) and resolved.is_file() else None
 
 
 def store_copy(source: Path, *, camera_id: str, prefix: str) -> str:
