@@ -135,6 +135,7 @@ class CameraViewSet(
         filterset_class=None,
         ordering_fields=schema.TRASH_ORDERING_FIELDS,
         ordering=schema.TRASH_DEFAULT_ORDERING,
+        query_params_allowed=(),
     )
     def deleted(self, request):
         queryset = self.filter_queryset(Camera.all_objects.dead())
