@@ -14,12 +14,12 @@ from django.dispatch import Signal
 frame_arrived = Signal()
 view_moving = Signal()
 
-# Sent inside the transaction that changes a camera's seed ``status`` (online/offline/error), so a
+# Sent inside the transaction that changes a camera's ``status`` (online/offline/error), so a
 # receiver's writes (an alert, an outbox row) commit or roll back with the change itself.
 #     kwargs: camera_id (str), previous (str), current (str), at (aware datetime), detail (str)
 camera_status_changed = Signal()
 
-# ONVIF events and PTZ arrival (issue 17), sent by onvifctl; scenechanges listens.
+# ONVIF events and PTZ arrival, sent by onvifctl; scenechanges listens.
 # ``view_moving`` may also carry ``preset_token`` (str): the move is a goto of that preset, and
 # comparisons resume only when ``view_settled`` says the camera arrived.
 # ``view_settled``: the device reported MoveStatus IDLE after a preset goto.

@@ -17,7 +17,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from cameras.api import schema
+from cameras.api import media_schema as schema
 from cameras.media.pathcheck import media_paths_validate
 from cameras.media.snapshot import snapshot_open, snapshot_resolve
 from cameras.media.streams import is_grabbed_frame

@@ -51,10 +51,10 @@ def _recorded_media_exists(record: IngestionRecord | None, folder: Path) -> bool
 
 
 def media_paths_validate() -> dict:
-    """The seed's ``CameraPathValidationResponse`` for every live camera.
+    """The folder check of every live camera (``GET /api/cameras/validation/paths``).
 
     ``resolved_path`` is shown for invalid cameras (where it helps to see what the path resolved
-    to) and null for valid ones, as in the seed's example; ``issues`` is null when empty.
+    to) and null for valid ones; ``issues`` is null when empty.
     """
     root = media_root()
     cameras = list(Camera.objects.for_api().select_related("ingestion_record"))

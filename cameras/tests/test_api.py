@@ -1,4 +1,4 @@
-"""The camera CRUD, trash and restore endpoints, against the contract (seed + spec sections 2-3)."""
+"""The camera CRUD, trash and restore endpoints: response shapes, validation, conflicts and problem documents."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One rule for a camera's folder (issue 11): inside the media root, not the root itself, neither
+"""One rule for a camera's folder: inside the media root, not the root itself, neither
 inside nor above another camera's folder, trashed cameras included; the API, the admin, the
 scanner, the snapshot and the scene comparison all follow it."""
 

@@ -1,4 +1,4 @@
-"""Hostile media (issue 11): images are measured from their header before any decode and refused
+"""Hostile media: images are measured from their header before any decode and refused
 above NEM_MAX_IMAGE_PIXELS at every decode site; video frame extraction has a time budget, runs
 once per file at a time, and a failure is remembered per (path, mtime, size)."""
 
@@ -90,7 +90,7 @@ class StepClock:
 
 def test_video_extraction_stops_at_its_time_budget(tmp_path):
     video = mjpeg_named_mkv(tmp_path / "long.mkv", 1500)
-    clock = StepClock(step=0.01)  # every frame read "takes" 10 ms
+    clock = StepClock(step=0.01)  # every frame read advances the fake clock one step
 
     assert video_frame_extract(video, budget_seconds=2.0, clock=clock) is None
     assert clock.calls <= 202  # about 200 reads, not the 1500 (or 3000) an unbounded read makes

@@ -232,7 +232,7 @@ def test_symlinks_hidden_files_and_nested_camera_folders_are_not_this_cameras_me
 
     record = IngestionRecord.objects.get(pk="front_door")
     assert [e[0] for e in record.recent_images] == ["real.jpg"]
-    # A folder inside another camera's breaks the cameras folder rule: it is not read (issue 11).
+    # A folder inside another camera's breaks the cameras folder rule: it is not read.
     porch = IngestionRecord.objects.get(pk="porch")
     assert porch.newest_image_path == ""
     assert porch.last_error == "folder is inside camera front_door's folder"

@@ -1,4 +1,4 @@
-"""Device networks and credentials that stay with their host (issue 11): the attacks, replayed
+"""Device networks and credentials that stay with their host: the attacks, replayed
 against real loopback peers."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The snapshot's freshness contract: capture time and source headers, no-cache with the ETag,
+"""How the snapshot tells its freshness: capture time and source headers, no-cache with the ETag,
 and ``?max_age=SECONDS`` answering a 404 problem instead of an older picture (422 on a bad value)."""
 
 from __future__ import annotations
