@@ -1,3 +1,4 @@
+from django import forms
 from django_filters import rest_framework as filters
 
 from baselines.models import Detection, Event
@@ -5,16 +6,35 @@ from cameras.models import Camera
 from nem.filters import UtcIsoDateTimeFilter
 
 
+class LiveCameraField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not Camera.objects.filter(pk=value).exists():
+            raise forms.ValidationError(f"no camera {value[:100]!r}; list cameras at /api/cameras")
+        return value
+
+
+class LiveCameraFilter(filters.CharFilter):
+    """A live camera's id: a trashed camera's rows are hidden with it, and naming an unknown or
+    trashed camera is a 422 that says where cameras are listed, not a silently empty page."""
+
+    field_class = LiveCameraField
+
+
 class DetectionFilterSet(filters.FilterSet):
-    # Live cameras only: a trashed camera's detections are hidden with it, and naming an
-    # unknown or trashed camera is a 422, not a silently empty page.
-    camera_id = filters.ModelChoiceFilter(
-        field_name="camera", lookup_expr="exact", queryset=Camera.objects.all(), to_field_name="id"
+    camera_id = LiveCameraFilter(field_name="camera_id", lookup_expr="exact", help_text="Only this live camera's detections.")
+    object_type = filters.CharFilter(
+        field_name="object_type", lookup_expr="iexact", help_text="Only this object class (case-insensitive)."
     )
-    object_type = filters.CharFilter(field_name="object_type", lookup_expr="iexact")
-    start_date = UtcIsoDateTimeFilter(field_name="detected_at", lookup_expr="gte")
-    end_date = UtcIsoDateTimeFilter(field_name="detected_at", lookup_expr="lte")
-    min_confidence = filters.NumberFilter(field_name="confidence", lookup_expr="gte")
+    start_date = UtcIsoDateTimeFilter(
+        field_name="detected_at", lookup_expr="gte", help_text="Only detections at or after this ISO 8601 instant."
+    )
+    end_date = UtcIsoDateTimeFilter(
+        field_name="detected_at", lookup_expr="lte", help_text="Only detections at or before this ISO 8601 instant."
+    )
+    min_confidence = filters.NumberFilter(
+        field_name="confidence", lookup_expr="gte", help_text="Only detections with at least this confidence (0-1)."
+    )
 
     class Meta:
         model = Detection
@@ -22,11 +42,13 @@ class DetectionFilterSet(filters.FilterSet):
 
 
 class EventFilterSet(filters.FilterSet):
-    camera_id = filters.ModelChoiceFilter(
-        field_name="camera", lookup_expr="exact", queryset=Camera.objects.all(), to_field_name="id"
+    camera_id = LiveCameraFilter(field_name="camera_id", lookup_expr="exact", help_text="Only this live camera's events.")
+    start_date = UtcIsoDateTimeFilter(
+        field_name="ended_at", lookup_expr="gte", help_text="Only events still going at or after this ISO 8601 instant."
     )
-    start_date = UtcIsoDateTimeFilter(field_name="ended_at", lookup_expr="gte")
-    end_date = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
+    end_date = UtcIsoDateTimeFilter(
+        field_name="started_at", lookup_expr="lte", help_text="Only events begun at or before this ISO 8601 instant."
+    )
 
     class Meta:
         model = Event

@@ -17,7 +17,7 @@ urlpatterns = [
     ),
     path(
         f"{baseline}/config",
-        CameraBaselineViewSet.as_view({"get": "config", "put": "config_update"}),
+        CameraBaselineViewSet.as_view({"get": "config", "put": "config_update", "patch": "config_partial_update"}),
         name="camera-baseline-config",
     ),
     path(f"{baseline}/reset", CameraBaselineViewSet.as_view({"post": "reset"}), name="camera-baseline-reset"),

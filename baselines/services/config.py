@@ -12,6 +12,7 @@ from django.utils import timezone
 from baselines.models import ActivitySlot, BaselineState, ClassSlot, HourlyClassCount, HourlyCount
 from cameras.services import camera_get_live
 from nem.claims import ClaimColumn, claim, release
+from nem.errors import InvalidInput
 
 # A claim older than this is from a worker that died: longer than the tasks' hard time limit.
 CLAIM_STALE = dt.timedelta(minutes=15)
@@ -96,14 +97,35 @@ def baseline_config_get(*, camera_id: str) -> dict:
     return baseline_config_data(state=baseline_state_get(camera_id=camera_id))
 
 
+CONFIG_FIELDS = ("threshold_stdev", "min_samples", "override_global_config")
+OWN_VALUES = ("threshold_stdev", "min_samples")
+
+
 @transaction.atomic
 def baseline_config_update(*, camera_id: str, data: dict) -> dict:
-    """Store the given keys only (``threshold_stdev``, ``min_samples``, ``override_global_config``);
-    values were validated by the input serializer. Takes effect on the next read and scan."""
+    """Store the given keys only (``threshold_stdev``, ``min_samples``, ``override_global_config``;
+    values were checked by the input serializer, null clears an own value). Takes effect on the
+    next read and scan.
+
+    The camera's own values are used only while it overrides the global settings, so an own value
+    sent while ``override_global_config`` stays false (stored false and not set true in the same
+    request, or sent false) would silently change nothing: it is refused with a 422 saying so."""
     camera_get_live(camera_id=camera_id)
     baseline_state_get(camera_id=camera_id)
     state = BaselineState.objects.select_for_update().get(camera_id=camera_id)
-    fields = [name for name in ("threshold_stdev", "min_samples", "override_global_config") if name in data]
+    override = data.get("override_global_config", state.override_global_config)
+    if not override:
+        ignored = {
+            name: [
+                f"takes effect only while override_global_config is true; send override_global_config: true "
+                f"with it, or null to use the global value ({getattr(global_config(), name):g})"
+            ]
+            for name in OWN_VALUES
+            if data.get(name) is not None
+        }
+        if ignored:
+            raise InvalidInput(ignored)
+    fields = [name for name in CONFIG_FIELDS if name in data]
     for name in fields:
         setattr(state, name, data[name])
     if fields:

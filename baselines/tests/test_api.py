@@ -63,18 +63,19 @@ def test_detection_filters(api_client, camera):
         assert response.status_code == 200, response.json()
         return [(d["camera_id"], d["object_type"]) for d in response.json()["items"]]
 
-    assert ids("camera_id=front_door") == [("front_door", "person"), ("front_door", "car")]
-    assert ids("object_type=CAR") == [("front_door", "car"), ("garage", "car")]
-    assert ids("min_confidence=0.5") == [("front_door", "person"), ("garage", "car")]
-    assert ids("start_date=2026-03-02T10:00:00Z") == [("front_door", "car"), ("garage", "car")]
-    assert ids("end_date=2026-03-02T10:00:00Z") == [("front_door", "person"), ("front_door", "car")]
+    # Newest first by default.
+    assert ids("camera_id=front_door") == [("front_door", "car"), ("front_door", "person")]
+    assert ids("object_type=CAR") == [("garage", "car"), ("front_door", "car")]
+    assert ids("min_confidence=0.5") == [("garage", "car"), ("front_door", "person")]
+    assert ids("start_date=2026-03-02T10:00:00Z") == [("garage", "car"), ("front_door", "car")]
+    assert ids("end_date=2026-03-02T10:00:00Z") == [("front_door", "car"), ("front_door", "person")]
     assert ids("camera_id=garage&object_type=person") == []
     page = api_client.get("/api/detections?limit=1&offset=1").json()
-    assert [d["object_type"] for d in page["items"]] == ["car"]
+    assert [(d["camera_id"], d["object_type"]) for d in page["items"]] == [("front_door", "car")]
     cursor = page["pagination"].pop("next_cursor")
     assert page["pagination"] == {"total": 3, "limit": 1, "offset": 1, "has_more": True}
     after = api_client.get(f"/api/detections?limit=1&cursor={cursor}").json()
-    assert [(d["camera_id"], d["object_type"]) for d in after["items"]] == [("garage", "car")]
+    assert [(d["camera_id"], d["object_type"]) for d in after["items"]] == [("front_door", "person")]
 
 
 @pytest.mark.parametrize("query", ["camera_id=ghost", "start_date=yesterday", "min_confidence=x", "limit=0"])
@@ -328,12 +329,16 @@ def test_config_defaults_update_and_persist(api_client, camera, settings):
         "camera_config": {"threshold_stdev": None, "min_samples": None},
         "global_config": global_config,
     }
-    # Stored, but not in effect until the camera overrides the global settings.
-    response = api_client.put(url, {"threshold_stdev": 2.5}, format="json")
+    # An own value only counts while the camera overrides: sent without the override, it is refused.
+    response = api_client.patch(url, {"threshold_stdev": 2.5}, format="json")
+    assert response.status_code == 422
+    response = api_client.put(
+        url, {"threshold_stdev": 2.5, "min_samples": None, "override_global_config": True}, format="json"
+    )
     assert response.status_code == 200
-    assert response.json()["threshold_stdev"] == 3.0
+    assert response.json()["threshold_stdev"] == 2.5
     assert response.json()["camera_config"] == {"threshold_stdev": 2.5, "min_samples": None}
-    response = api_client.put(url, {"override_global_config": True, "min_samples": 2}, format="json")
+    response = api_client.patch(url, {"min_samples": 2}, format="json")
     assert response.json() == {
         "camera_id": "front_door",
         "threshold_stdev": 2.5,
@@ -346,15 +351,18 @@ def test_config_defaults_update_and_persist(api_client, camera, settings):
     assert api_client.get("/api/cameras/front_door/baseline/activity").json()["min_samples_required"] == 2
 
 
+FULL = {"threshold_stdev": 3.0, "min_samples": 4, "override_global_config": True}
+
+
 @pytest.mark.parametrize(
     ("body", "errors"),
     [
-        ({"threshold_stdev": 0.4}, [{"field": "threshold_stdev", "message": "Ensure this value is greater than or equal to 0.5."}]),
-        ({"min_samples": 0}, [{"field": "min_samples", "message": "Ensure this value is greater than or equal to 1."}]),
-        ({"min_samples": "many"}, [{"field": "min_samples", "message": "A valid integer is required."}]),
-        ({"threshold_stdev": None}, [{"field": "threshold_stdev", "message": "This field may not be null."}]),
-        ({"decay": 0.5}, [{"field": "decay", "message": "is not a known field"}]),
-        ({}, [{"field": "body", "message": "send at least one of threshold_stdev, min_samples, override_global_config"}]),
+        ({**FULL, "threshold_stdev": 0.4}, [{"field": "threshold_stdev", "message": "Ensure this value is greater than or equal to 0.5."}]),
+        ({**FULL, "min_samples": 0}, [{"field": "min_samples", "message": "Ensure this value is greater than or equal to 1."}]),
+        ({**FULL, "min_samples": "many"}, [{"field": "min_samples", "message": "A valid integer is required."}]),
+        ({**FULL, "override_global_config": None}, [{"field": "override_global_config", "message": "This field may not be null."}]),
+        ({**FULL, "decay": 0.5}, [{"field": "decay", "message": "is not a known field"}]),
+        ({}, [{"field": name, "message": "This field is required."} for name in FULL]),
     ],
 )
 def test_bad_config_is_422_and_changes_nothing(api_client, camera, body, errors):
