@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 VAR := var
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench faults lint clean venv dev-venv
+.PHONY: run test bench faults mutants lint clean venv dev-venv
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: $(VENV)/.dev
 ## scans) on a private PostgreSQL cluster and Redis; logs in reports/faults/.
 faults: $(VENV)/.dev
 	PY=$(PY) bash scripts/faults.sh
+
+## mutants: each known fault (a time window off its setting, a list-cache invalidation removed)
+## applied to a clone of HEAD must fail at least one of its tests.
+mutants: $(VENV)/.dev
+	$(PY) scripts/mutants.py
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
