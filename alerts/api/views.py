@@ -16,9 +16,17 @@ from alerts.api.serializers import (
 from alerts.delivery import delivery_attempt
 from alerts.filtersets import AlertFilterSet, DeliveryFilterSet
 from alerts.models import Alert, AlertEndpoint, Delivery
-from nem.api import StrictQueryMixin, created
+from nem.api import COMMON_QUERY_PARAMS, StrictQueryMixin, created
 from nem.auth import actor_of
 from nem.parsers import StrictJSONParser
+
+
+def list_only_query_params(view) -> set[str]:
+    # Filters, paging and ordering are parameters of the list only: the viewset's other operations
+    # refuse them like any unknown parameter.
+    if view.action == "list":
+        return StrictQueryMixin.allowed_query_params(view)
+    return set(COMMON_QUERY_PARAMS) | set(view.query_params_allowed)
 
 
 @schema.ALERTS
@@ -29,6 +37,7 @@ class AlertViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Alert.objects.all()
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet
+    allowed_query_params = list_only_query_params
     ordering_fields = schema.ALERT_ORDERING
     ordering = ["-opened_at"]
 
@@ -55,6 +64,7 @@ class AlertEndpointViewSet(
 
     queryset = AlertEndpoint.objects.all()
     serializer_class = AlertEndpointSerializer
+    allowed_query_params = list_only_query_params
     ordering_fields = schema.ENDPOINT_ORDERING
     ordering = ["created_at"]
     # JSON only: lists (kinds, camera_ids) have one obvious encoding, and a form could not send an empty one.
@@ -98,5 +108,6 @@ class DeliveryViewSet(StrictQueryMixin, mixins.ListModelMixin, viewsets.GenericV
     queryset = Delivery.objects.all()
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilterSet
+    allowed_query_params = list_only_query_params
     ordering_fields = schema.DELIVERY_ORDERING
     ordering = ["-created_at"]

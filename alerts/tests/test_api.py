@@ -496,3 +496,26 @@ def test_endpoints_are_listed_oldest_first_or_by_name(api_client):
     assert ids_of(api_client.get("/api/alert-endpoints")) == [zulu.pk, alpha.pk]
     assert ids_of(api_client.get("/api/alert-endpoints", {"ordering": "name"})) == [alpha.pk, zulu.pk]
     assert walk_pages(api_client, "/api/alert-endpoints?limit=1") == [[zulu.pk], [alpha.pk]]
+
+
+def test_list_parameters_are_refused_by_the_other_operations(api_client, camera):
+    alert = raise_alerts(camera.id, 1, step=dt.timedelta(0))[0]
+    endpoint = services.endpoint_create(data={"name": "h", "kind": "webhook", "url": "https://example.org/h"})
+    message = "is not a parameter of this operation; it accepts: none"
+    for method, path in (
+        ("get", f"/api/alerts/{alert.pk}"),
+        ("post", f"/api/alerts/{alert.pk}/acknowledge"),
+        ("get", f"/api/alert-endpoints/{endpoint.pk}"),
+        ("delete", f"/api/alert-endpoints/{endpoint.pk}"),
+    ):
+        response = getattr(api_client, method)(f"{path}?limit=1")
+        assert response.status_code == 422, (method, path)
+        assert response.json() == problem(
+            "invalid-query-parameter",
+            422,
+            f"Request validation failed: limit: {message}",
+            path,
+            errors=[{"field": "limit", "message": message}],
+        )
+    assert Alert.objects.get().acknowledged_at is None
+    assert AlertEndpoint.objects.filter(pk=endpoint.pk).exists()
