@@ -67,3 +67,20 @@ def test_a_camera_without_credentials_sends_no_username_token(device):
     assert client.capabilities.ptz is True
     assert "UsernameToken" not in device.calls_of("GetCapabilities")[0].xml
     assert not device.calls_of("GetCapabilities")[0].authenticated
+
+
+def test_the_adapter_and_the_services_do_not_import_rest_framework():
+    """HTTP is the views' business: the adapter and the services speak in domain errors."""
+    import ast
+
+    app = REPO / "onvifctl"
+    files = sorted((app / "adapter").glob("*.py")) + sorted((app / "services").glob("*.py"))
+    assert len(files) >= 8
+    offending = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offending += [f"{path.name}: {name}" for name in names if name.startswith("rest_framework")]
+    assert offending == []

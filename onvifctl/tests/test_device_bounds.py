@@ -39,9 +39,28 @@ def _camera(onvif_url: str):
     )
 
 
+TITLES = {
+    "device-unavailable": "Device unavailable",
+    "device-address-unusable": "Device address unusable",
+}
+
+
 def _problem(response) -> dict:
     assert response["Content-Type"] == "application/problem+json"
     return response.json()
+
+
+def assert_device_problem(response, status: int, slug: str, detail: str) -> None:
+    """The whole problem document of a device operation on camera ``cam``."""
+    assert response.status_code == status
+    assert _problem(response) == {
+        "type": f"/problems/{slug}",
+        "code": slug.replace("-", "_"),
+        "title": TITLES[slug],
+        "status": status,
+        "detail": detail,
+        "instance": "/api/cameras/cam/onvif/capabilities",
+    }
 
 
 def test_a_dripping_device_is_cut_off_at_the_total_deadline(api_client, hostile, settings):
@@ -53,8 +72,9 @@ def test_a_dripping_device_is_cut_off_at_the_total_deadline(api_client, hostile,
 
     response = api_client.get("/api/cameras/cam/onvif/capabilities")
 
-    assert response.status_code == 503
-    assert _problem(response)["detail"] == f"Device timed out: Device at {device.url} did not answer within 1 s"
+    assert_device_problem(
+        response, 503, "device-unavailable", f"Device timed out: Device at {device.url} did not answer within 1 s"
+    )
     assert device.finished.wait(10)
     assert device.hung_up_early.is_set()
 
@@ -66,9 +86,11 @@ def test_a_redirect_is_not_followed(api_client, hostile):
 
     response = api_client.get("/api/cameras/cam/onvif/capabilities")
 
-    assert response.status_code == 503
-    assert _problem(response)["detail"] == (
-        f"Not an ONVIF device: Device at {device.url} did not answer as an ONVIF device"
+    assert_device_problem(
+        response,
+        503,
+        "device-unavailable",
+        f"Not an ONVIF device: Device at {device.url} did not answer as an ONVIF device",
     )
     assert device.connections >= 1
     assert target.connections == 0
@@ -82,9 +104,11 @@ def test_an_endless_answer_is_cut_at_the_size_cap(api_client, hostile, settings)
 
     response = api_client.get("/api/cameras/cam/onvif/capabilities")
 
-    assert response.status_code == 503
-    assert _problem(response)["detail"] == (
-        f"Not an ONVIF device: Device at {device.url} did not answer as an ONVIF device"
+    assert_device_problem(
+        response,
+        503,
+        "device-unavailable",
+        f"Not an ONVIF device: Device at {device.url} did not answer as an ONVIF device",
     )
     assert device.finished.wait(10)
     assert device.hung_up_early.is_set()
@@ -97,10 +121,12 @@ def test_the_device_words_never_reach_the_response(api_client, hostile, mode):
 
     response = api_client.get("/api/cameras/cam/onvif/capabilities")
 
-    assert response.status_code == 503
     assert "secret-banner" not in response.content.decode()
-    assert _problem(response)["detail"] == (
-        f"Not an ONVIF device: Device at {device.url} did not answer as an ONVIF device"
+    assert_device_problem(
+        response,
+        503,
+        "device-unavailable",
+        f"Not an ONVIF device: Device at {device.url} did not answer as an ONVIF device",
     )
 
 
@@ -111,9 +137,11 @@ def test_a_device_outside_the_device_networks_is_never_contacted(api_client, hos
 
     response = api_client.get("/api/cameras/cam/onvif/capabilities")
 
-    assert response.status_code == 409
-    assert _problem(response)["detail"] == (
-        f"Camera cam: Device at {device.url} not contacted: 127.0.0.1 is outside NEM_DEVICE_NETWORKS (192.168.0.0/16)"
+    assert_device_problem(
+        response,
+        409,
+        "device-address-unusable",
+        f"Camera cam: Device at {device.url} not contacted: 127.0.0.1 is outside NEM_DEVICE_NETWORKS (192.168.0.0/16)",
     )
     assert device.connections == 0
 
