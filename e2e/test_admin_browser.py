@@ -168,6 +168,13 @@ def test_04b_detections_list(browser, nem_server):
     camera.click()
     assert "/admin/cameras/camera/" in browser.current_url
 
+    open_page(browser, nem_server, "/admin/baselines/event/")
+    events = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
+    assert events, "the demo detections are grouped into events"
+    assert events[0].find_element(By.CSS_SELECTOR, "td.field-camera_column a").get_attribute("href").endswith("/change/")
+    assert not browser.find_elements(By.NAME, "action")
+    shot(browser, "08c-events")
+
 
 def test_05_open_a_scene_change_and_acknowledge_it(browser, nem_server):
     open_page(browser, nem_server, "/admin/scenechanges/scenechange/")
