@@ -97,6 +97,12 @@ class CameraAdminForm(forms.ModelForm):
         value = self.cleaned_data.get("onvif_url")
         return _django_error(validate_onvif_url, value) if value else None
 
+    def clean_motion_sensitivity(self):
+        value = self.cleaned_data["motion_sensitivity"]
+        if not 0.0 <= value <= 1.0:  # the API's range
+            raise DjangoValidationError("Enter a value from 0 to 1.")
+        return value
+
     def clean_timezone(self):
         return _django_error(validate_timezone, self.cleaned_data["timezone"])
 

@@ -227,6 +227,9 @@ def test_the_admin_applies_the_services_rules(admin_client, camera):
     # an id that is not lower-case letters, digits and underscores
     bad_id = admin_client.post(add, add_form(id="Side-Gate"))
     assert list(bad_id.context["adminform"].form.errors) == ["id"]
+    # the API's range of motion_sensitivity
+    sensitive = admin_client.post(add, add_form(motion_sensitivity="1.5"))
+    assert sensitive.context["adminform"].form.errors == {"motion_sensitivity": ["Enter a value from 0 to 1."]}
     # a live camera's folder
     taken = admin_client.post(add, add_form(folder_path=camera.folder_path))
     live_link = reverse("admin:cameras_camera_change", args=["front_door"])
