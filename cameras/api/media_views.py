@@ -18,6 +18,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from cameras.api import media_schema as schema
+from cameras.api.media_serializers import CameraPathValidationSerializer
 from cameras.media.pathcheck import media_paths_validate
 from cameras.media.snapshot import snapshot_open, snapshot_resolve
 from cameras.media.streams import is_grabbed_frame
@@ -114,4 +115,4 @@ def _with_validators(response, snap):
 @extend_schema_view(list=schema.PATH_VALIDATION)
 class CameraPathValidationViewSet(StrictQueryMixin, viewsets.ViewSet):
     def list(self, request):
-        return Response(media_paths_validate())
+        return Response(CameraPathValidationSerializer(media_paths_validate()).data)

@@ -7,6 +7,7 @@ reported valid here is one whose media we will actually read, and the reverse.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -50,16 +51,39 @@ def _recorded_media_exists(record: IngestionRecord | None, folder: Path) -> bool
     return any(confined_file(folder, e[0]) for e in [*record.recent_images, *record.recent_videos])
 
 
-def media_paths_validate() -> dict:
-    """The folder check of every live camera (``GET /api/cameras/validation/paths``).
+@dataclass(frozen=True)
+class CameraFolderCheck:
+    """One live camera and what is wrong with its folder (nothing when ``issues`` is empty)."""
 
-    ``resolved_path`` is shown for invalid cameras (where it helps to see what the path resolved
-    to) and null for valid ones; ``issues`` is null when empty.
-    """
+    camera: Camera
+    resolved_path: Path
+    issues: list[str]
+
+    @property
+    def valid(self) -> bool:
+        return not self.issues
+
+
+@dataclass(frozen=True)
+class PathValidation:
+    base_path: Path
+    checks: list[CameraFolderCheck]
+
+    @property
+    def valid(self) -> list[CameraFolderCheck]:
+        return [check for check in self.checks if check.valid]
+
+    @property
+    def invalid(self) -> list[CameraFolderCheck]:
+        return [check for check in self.checks if not check.valid]
+
+
+def media_paths_validate() -> PathValidation:
+    """The folder check of every live camera, in list order (``GET /api/cameras/validation/paths``)."""
     root = media_root()
     cameras = list(Camera.objects.for_api().select_related("ingestion_record"))
     folders = {camera.pk: folder_check(camera.folder_path) for camera in cameras}
-    valid, invalid = [], []
+    checks = []
     for camera in cameras:
         check = folders[camera.pk]
         issues = []
@@ -84,20 +108,5 @@ def media_paths_validate() -> dict:
                 record = None
             if not _recorded_media_exists(record, check.path) and not folder_has_media(check.path):
                 issues.append(NO_MEDIA)
-        entry = {
-            "id": camera.pk,
-            "name": camera.name,
-            "folder_path": camera.folder_path,
-            "status": camera.status,
-            "resolved_path": str(check.path) if issues else None,
-            "issues": issues or None,
-        }
-        (invalid if issues else valid).append(entry)
-    return {
-        "base_path": str(root),
-        "total_cameras": len(cameras),
-        "valid_count": len(valid),
-        "invalid_count": len(invalid),
-        "valid_cameras": valid,
-        "invalid_cameras": invalid,
-    }
+        checks.append(CameraFolderCheck(camera=camera, resolved_path=check.path, issues=issues))
+    return PathValidation(base_path=root, checks=checks)
