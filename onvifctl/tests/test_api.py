@@ -498,8 +498,13 @@ def test_ptz_on_an_unreachable_device_is_503(api_client, onvif_camera, device, s
 
     response = ptz(api_client, "porch_ptz", {"command": "pan", "value": 0.5, "speed": 0.5})
 
-    assert response.status_code == 503
-    assert response.json()["detail"] == f"Device timed out: Device at {device.url} did not answer within 0.3 s"
+    assert_problem(
+        response,
+        503,
+        "device-unavailable",
+        f"Device timed out: Device at {device.url} did not answer within 0.3 s",
+        "/api/cameras/porch_ptz/onvif/ptz",
+    )
 
 
 # presets
@@ -560,7 +565,13 @@ def test_a_preset_token_longer_than_onvif_allows_is_400_without_asking_the_devic
 
     response = api_client.post(url("porch_ptz", f"presets/{token}"))
 
-    assert response.status_code == 400
+    assert_problem(
+        response,
+        400,
+        "invalid-preset-token",
+        "Invalid preset token: it must be 1 to 64 characters (see GET .../onvif/presets)",
+        f"/api/cameras/porch_ptz/onvif/presets/{token}",
+    )
     assert device.calls == []
 
 
@@ -569,8 +580,13 @@ def test_presets_with_wrong_credentials_are_503(api_client, onvif_camera, device
 
     response = api_client.get(url("porch_ptz", "presets"))
 
-    assert response.status_code == 503
-    assert response.json()["detail"].endswith(AUTH_HINT)
+    assert_problem(
+        response,
+        503,
+        "device-credentials-refused",
+        f"Device refused the credentials: Device at {device.url} refused our credentials. {AUTH_HINT}",
+        "/api/cameras/porch_ptz/onvif/presets",
+    )
 
 
 # auth and schema
