@@ -1,21 +1,11 @@
-"""Constructed data for the baseline tests.
-
-``NOW`` is Monday 2026-03-02 10:30Z, so the last completed hour is Monday 09:00-10:00 UTC. The
-``small_window`` settings (3 weeks, decay 0.5, 3 samples, k = 2) keep every hand computation short:
-an hour 0, 1 or 2 whole weeks older than 09:00 today weighs 1, 0.5 or 0.25.
-"""
+"""Fixtures of the baseline tests; the constructed data they use is in ``constructed``."""
 
 import datetime as dt
 
 import pytest
 
-from baselines.models import ActivitySlot, ClassSlot, Detection, HourlyClassCount, HourlyCount
+from baselines.tests.constructed import MONDAY_9, NOW, UTC, WEEK, add_detections  # noqa: F401 - test_admin imports them from here
 from cameras.tests.factories import CameraFactory
-
-UTC = dt.UTC
-NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
-MONDAY_9 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-WEEK = dt.timedelta(days=7)
 
 
 @pytest.fixture
@@ -31,21 +21,3 @@ def small_window(settings):
 def old_camera(db):
     """A camera that has existed long before the window, so every window hour is observed."""
     return CameraFactory(id="front_door", name="Front Door Camera", created_at=dt.datetime(2025, 12, 1, tzinfo=UTC))
-
-
-def add_detections(camera, at: dt.datetime, n: int, object_type: str = "person", spacing_s: int = 10) -> None:
-    Detection.objects.bulk_create(
-        Detection(camera=camera, detected_at=at + dt.timedelta(seconds=i * spacing_s), object_type=object_type,
-                  confidence=0.9)
-        for i in range(n)
-    )
-
-
-def baseline_rows(camera) -> tuple[list, list, list, list]:
-    """Every stored row of the camera's hourly counts, hourly class counts, activity and class slots."""
-    return (
-        list(HourlyCount.objects.filter(camera=camera).order_by("id").values_list()),
-        list(HourlyClassCount.objects.filter(camera=camera).order_by("id").values_list()),
-        list(ActivitySlot.objects.filter(camera=camera).order_by("id").values_list()),
-        list(ClassSlot.objects.filter(camera=camera).order_by("id").values_list()),
-    )

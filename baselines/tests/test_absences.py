@@ -12,7 +12,7 @@ from baselines import signals
 from baselines.models import ActivitySlot, Anomaly
 from baselines.services import anomaly_detect, baseline_recompute, detections_ingest
 from baselines.services.anomalies import score_threshold
-from baselines.tests.conftest import MONDAY_9, WEEK, add_detections
+from baselines.tests.constructed import MONDAY_9, WEEK, add_detections
 
 pytestmark = pytest.mark.django_db
 

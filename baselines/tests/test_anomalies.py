@@ -9,7 +9,7 @@ from baselines.models import Anomaly
 from baselines.services import anomaly_detect, baseline_recompute
 from baselines.services.anomalies import poisson_cdf, score_threshold
 from baselines.services.reports import current_deviation
-from baselines.tests.conftest import MONDAY_9, NOW, WEEK, add_detections
+from baselines.tests.constructed import MONDAY_9, NOW, WEEK, add_detections
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from baselines.models import Anomaly, Detection, Event
 from baselines.services import baseline_recompute
-from baselines.tests.conftest import add_detections
+from baselines.tests.constructed import add_detections
 from cameras.services import camera_soft_delete
 from cameras.tests.factories import CameraFactory
 

@@ -15,7 +15,7 @@ from baselines.models import (
     HourlyCount,
 )
 from baselines.services import anomaly_detect, baseline_recompute
-from baselines.tests.conftest import MONDAY_9, NOW, WEEK, add_detections
+from baselines.tests.constructed import MONDAY_9, NOW, WEEK, add_detections
 from cameras.services import camera_restore, camera_soft_delete
 from cameras.tests.factories import CameraFactory
 

@@ -9,7 +9,7 @@ from django.db import connection, connections, transaction
 
 from baselines.models import Detection, DirtyHour, HourlyCount
 from baselines.services import baseline_recompute, baseline_recompute_all
-from baselines.tests.conftest import add_detections, baseline_rows
+from baselines.tests.constructed import add_detections, baseline_rows
 from cameras.tests.factories import CameraFactory
 
 UTC = dt.UTC

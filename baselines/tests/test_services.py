@@ -9,7 +9,7 @@ from django.db import connection
 from baselines.models import ActivitySlot, BaselineState, ClassSlot, HourlyClassCount, HourlyCount
 from baselines.services import baseline_recompute, baseline_reset
 from baselines.services.clock import hour_keys
-from baselines.tests.conftest import MONDAY_9, NOW, WEEK, add_detections, baseline_rows
+from baselines.tests.constructed import MONDAY_9, NOW, WEEK, add_detections, baseline_rows
 from cameras.tests.factories import CameraFactory
 
 pytestmark = pytest.mark.django_db
