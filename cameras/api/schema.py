@@ -29,11 +29,6 @@ CAMERAS = "Cameras"
 TRASH = "Trash"
 MEDIA = "Media"
 
-CAMERA_ORDERING_FIELDS = ["created_at", "name", "id", "last_seen_at", "status"]
-CAMERA_DEFAULT_ORDERING = ["created_at", "id"]
-TRASH_ORDERING_FIELDS = ["deleted_at", "name", "id"]
-TRASH_DEFAULT_ORDERING = ["-deleted_at", "-id"]
-
 
 # --- parameters -------------------------------------------------------------------------------
 

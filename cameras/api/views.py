@@ -25,6 +25,11 @@ from nem.api import COMMON_QUERY_PARAMS, StrictQueryMixin, created
 from nem.auth import actor_of
 from nem.errors import InvalidQueryParameter
 
+CAMERA_ORDERING_FIELDS = ["created_at", "name", "id", "last_seen_at", "status"]
+CAMERA_DEFAULT_ORDERING = ["created_at", "id"]  # oldest first
+TRASH_ORDERING_FIELDS = ["deleted_at", "name", "id"]
+TRASH_DEFAULT_ORDERING = ["-deleted_at", "-id"]  # newest deletion first
+
 
 def parse_fields(raw: str | None) -> list[str] | None:
     """``fields=id,name`` -> ["id", "name"]; an unknown name is a 422 listing the valid ones."""
@@ -62,8 +67,8 @@ class CameraViewSet(
     queryset = Camera.objects.for_api()
     serializer_class = CameraSerializer
     filterset_class = CameraFilterSet
-    ordering_fields = schema.CAMERA_ORDERING_FIELDS
-    ordering = schema.CAMERA_DEFAULT_ORDERING
+    ordering_fields = CAMERA_ORDERING_FIELDS
+    ordering = CAMERA_DEFAULT_ORDERING
     lookup_url_kwarg = "camera_id"
     lookup_value_regex = r"[^/]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -133,8 +138,8 @@ class CameraViewSet(
         url_path="deleted",
         serializer_class=TrashedCameraSerializer,
         filterset_class=None,
-        ordering_fields=schema.TRASH_ORDERING_FIELDS,
-        ordering=schema.TRASH_DEFAULT_ORDERING,
+        ordering_fields=TRASH_ORDERING_FIELDS,
+        ordering=TRASH_DEFAULT_ORDERING,
         query_params_allowed=(),
     )
     def deleted(self, request):
