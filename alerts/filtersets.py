@@ -2,22 +2,8 @@ from django import forms
 from django_filters import rest_framework as filters
 
 from alerts.models import Alert, AlertKind, AlertState, Channel, Delivery, DeliveryState
-from cameras.models import Camera
+from cameras.filtersets import LiveCameraFilter
 from nem.filters import UtcIsoDateTimeFilter
-
-
-class LiveCameraField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        if value and not Camera.objects.filter(pk=value).exists():
-            raise forms.ValidationError(f"no camera {value[:100]!r}; list cameras at /api/cameras")
-        return value
-
-
-class LiveCameraFilter(filters.CharFilter):
-    """A live camera's id: an unknown or trashed camera is a 422 that says where cameras are listed."""
-
-    field_class = LiveCameraField
 
 
 class AlertFilterSet(filters.FilterSet):

@@ -1,28 +1,14 @@
-from django import forms
 from django_filters import rest_framework as filters
 
 from baselines.models import Detection, Event
-from cameras.models import Camera
+from cameras.filtersets import LiveCameraFilter
 from nem.filters import UtcIsoDateTimeFilter
 
 
-class LiveCameraField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        if value and not Camera.objects.filter(pk=value).exists():
-            raise forms.ValidationError(f"no camera {value[:100]!r}; list cameras at /api/cameras")
-        return value
-
-
-class LiveCameraFilter(filters.CharFilter):
-    """A live camera's id: a trashed camera's rows are hidden with it, and naming an unknown or
-    trashed camera is a 422 that says where cameras are listed, not a silently empty page."""
-
-    field_class = LiveCameraField
-
-
 class DetectionFilterSet(filters.FilterSet):
-    camera_id = LiveCameraFilter(field_name="camera_id", lookup_expr="exact", help_text="Only this live camera's detections.")
+    camera_id = LiveCameraFilter(
+        field_name="camera_id", lookup_expr="exact", help_text="Only this live camera's detections."
+    )
     object_type = filters.CharFilter(
         field_name="object_type", lookup_expr="iexact", help_text="Only this object class (case-insensitive)."
     )
@@ -42,7 +28,9 @@ class DetectionFilterSet(filters.FilterSet):
 
 
 class EventFilterSet(filters.FilterSet):
-    camera_id = LiveCameraFilter(field_name="camera_id", lookup_expr="exact", help_text="Only this live camera's events.")
+    camera_id = LiveCameraFilter(
+        field_name="camera_id", lookup_expr="exact", help_text="Only this live camera's events."
+    )
     start_date = UtcIsoDateTimeFilter(
         field_name="ended_at", lookup_expr="gte", help_text="Only events still going at or after this ISO 8601 instant."
     )
