@@ -22,7 +22,7 @@ from nem.admin import ReadOnlyAdminMixin, camera_link
 from nem.errors import DomainError
 
 # Shown instead of the stored values' default labels ("Ftp", "Rtsp", "Onvif").
-INGESTION_MODE_LABELS = {IngestionMode.FTP: "FTP", IngestionMode.RTSP: "RTSP", IngestionMode.ONVIF: "ONVIF"}
+INGESTION_MODE_LABELS = dict(IngestionMode.choices)
 
 
 def actor(request) -> str:
@@ -34,7 +34,7 @@ class IngestionModeFilter(admin.SimpleListFilter):
     parameter_name = "ingestion_mode"
 
     def lookups(self, request, model_admin):
-        return [(mode.value, INGESTION_MODE_LABELS[mode]) for mode in IngestionMode]
+        return [(mode.value, mode.label) for mode in IngestionMode]
 
     def queryset(self, request, queryset):
         return queryset.filter(ingestion_mode=self.value()) if self.value() else queryset

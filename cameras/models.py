@@ -44,9 +44,9 @@ class CameraStatus(models.TextChoices):
 
 
 class IngestionMode(models.TextChoices):
-    FTP = "ftp"
-    RTSP = "rtsp"
-    ONVIF = "onvif"
+    FTP = "ftp", "FTP"
+    RTSP = "rtsp", "RTSP"
+    ONVIF = "onvif", "ONVIF"
 
 
 class StreamProfile(models.TextChoices):

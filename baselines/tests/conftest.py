@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from baselines.tests.constructed import MONDAY_9, NOW, UTC, WEEK, add_detections  # noqa: F401 - test_admin imports them from here
+from baselines.tests.constructed import UTC
 from cameras.tests.factories import CameraFactory
 
 

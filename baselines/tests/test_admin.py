@@ -6,7 +6,7 @@ from django.test import RequestFactory
 from baselines.models import Anomaly
 from baselines.panels import baseline_panel
 from baselines.services import baseline_recompute
-from baselines.tests.conftest import MONDAY_9, NOW, add_detections
+from baselines.tests.constructed import MONDAY_9, NOW, add_detections
 from cameras.admin_panels import camera_panels
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,6 @@ ingestion last saw, and the snapshot. Registered when ``CamerasConfig.ready()`` 
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.html import format_html
 
 from cameras.admin_panels import register_camera_panel
@@ -30,8 +29,7 @@ def media_ingestion_panel(camera, request):
         "<tr><th>Last scan</th><td>{}</td></tr>"
         "<tr><th>Last frame grabbed</th><td>{}</td></tr>"
         "<tr><th>Last error</th><td>{} {}</td></tr>"
-        "</tbody></table>"
-        '<p><img src="{}" alt="Latest snapshot" style="max-width:480px"></p>',
+        "</tbody></table>",
         check.path,
         f"({problem})" if problem else "",
         newest_image,
@@ -42,5 +40,4 @@ def media_ingestion_panel(camera, request):
         _when(record.last_grab_ok_at if record else None),
         (record.last_error if record and record.last_error else "none"),
         f"at {_when(record.last_error_at)}" if record and record.last_error else "",
-        reverse("camera-snapshot", kwargs={"camera_id": camera.pk}),
     )

@@ -6,10 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cameras.tests.factories import CameraFactory
-from retention.tests.files import NOW, Capacity, capacity_probe, files_under, frame, put
-
-# Test modules import these from retention.tests.files; the names stay here for older importers.
-__all__ = ["NOW", "Capacity", "capacity_probe", "files_under", "frame", "put"]
+from retention.tests.files import Capacity
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from retention import services
 from retention.models import StoragePolicy
-from retention.tests.conftest import Capacity, frame
+from retention.tests.files import Capacity, frame
 
 
 @pytest.fixture
