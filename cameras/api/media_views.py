@@ -112,7 +112,7 @@ def _with_validators(response, snap):
     return response
 
 
-@extend_schema_view(list=schema.PATH_VALIDATION)
+@extend_schema_view(retrieve=schema.PATH_VALIDATION)
 class CameraPathValidationViewSet(StrictQueryMixin, viewsets.ViewSet):
-    def list(self, request):
+    def retrieve(self, request):
         return Response(CameraPathValidationSerializer(media_paths_validate()).data)

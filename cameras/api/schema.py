@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 
 from cameras.api.serializers import (
     CAMERA_RESPONSE_FIELDS,
+    CameraListItemSerializer,
     CameraSerializer,
     CameraWriteSerializer,
     TrashedCameraSerializer,
@@ -146,7 +147,7 @@ CAMERA_LIST = extend_schema(
         "ordering it was issued for). An unknown query parameter or value is a 422 saying what is accepted."
     ),
     parameters=[STATUS_PARAM, FIELDS_PARAM],
-    responses={200: CameraSerializer(many=True), **problem_responses(401, 422)},
+    responses={200: CameraListItemSerializer(many=True), **problem_responses(401, 422)},
     examples=[
         # A list's example is one item: the schema generator puts it in the list envelope.
         ok("Uploading camera", CAMERA),

@@ -77,6 +77,18 @@ class CameraSerializer(ModelSerializer):
         extra_kwargs = {name: {"help_text": CAMERA_FIELD_HELP[name]} for name in CAMERA_RESPONSE_FIELDS}
 
 
+class CameraListItemSerializer(CameraSerializer):
+    """A camera in the list. With `fields`, an item holds only the fields asked for, so none is
+    required here."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():  # this serializer's own fresh instances, for the schema only
+            field.read_only = False
+            field.required = False
+        return fields
+
+
 class TrashedCameraSerializer(CameraSerializer):
     """A camera in the trash, with the time it was deleted."""
 

@@ -9,7 +9,7 @@ router.register("cameras", CameraViewSet, basename="camera")
 
 urlpatterns = [
     # Before the router: literal segments must win over the camera detail route.
-    path("cameras/validation/paths", CameraPathValidationViewSet.as_view({"get": "list"}), name="camera-validation-paths"),
+    path("cameras/validation/paths", CameraPathValidationViewSet.as_view({"get": "retrieve"}), name="camera-validation-paths"),
     path("cameras/<str:camera_id>/snapshot", CameraSnapshotViewSet.as_view({"get": "retrieve"}), name="camera-snapshot"),
     *router.urls,
 ]
