@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F
 from django.http import HttpRequest
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
@@ -86,7 +88,21 @@ class StrictOrderingFilter(OrderingFilter):
         ordering = list(ordering)
         if not any(term.lstrip("-") in ("pk", "id") for term in ordering):
             ordering.append(("-" if ordering[-1].startswith("-") else "") + "pk")
-        return queryset.order_by(*ordering)
+        return queryset.order_by(*(self.term(queryset, term) for term in ordering))
+
+    @staticmethod
+    def term(queryset, term: str):
+        """A nullable field sorts its nulls last in both directions (on every database), which the
+        keyset paginator relies on."""
+        name = term.lstrip("-")
+        try:
+            nullable = name != "pk" and queryset.model._meta.get_field(name).null
+        except FieldDoesNotExist:  # an annotation or a related path: the queryset's own business
+            nullable = False
+        if not nullable:
+            return term
+        expression = F(name)
+        return expression.desc(nulls_last=True) if term.startswith("-") else expression.asc(nulls_last=True)
 
     def get_schema_operation_parameters(self, view):
         fields = getattr(view, "ordering_fields", None)

@@ -14,7 +14,8 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
@@ -75,22 +76,52 @@ class KeysetPage:
     next_cursor: str | None
 
 
+def ordering_terms(queryset: QuerySet) -> list[str]:
+    """The queryset's ordering as ``name`` / ``-name`` terms. A nullable field must be ordered with
+    its nulls last (``F(name).asc(nulls_last=True)``, as ``StrictOrderingFilter`` does): the
+    databases disagree on where nulls go otherwise, and a keyset needs to know."""
+    terms = []
+    for item in queryset.query.order_by:
+        if isinstance(item, OrderBy) and isinstance(item.expression, F) and item.nulls_last:
+            terms.append(("-" if item.descending else "") + item.expression.name)
+        elif isinstance(item, str):
+            terms.append(item)
+        else:
+            raise QuerySetNotOrdered(f"cannot page by {item!r}: order by field names (nullable ones nulls last)")
+    return terms
+
+
+def _nulls_last(queryset: QuerySet) -> set[str]:
+    return {
+        item.expression.name
+        for item in queryset.query.order_by
+        if isinstance(item, OrderBy) and isinstance(item.expression, F) and item.nulls_last
+    }
+
+
 def keyset_after(queryset: QuerySet, ordering: list[str], values: list) -> Q:
-    """Keyset condition: rows strictly after ``values`` in ``ordering`` (``-name`` descending)."""
+    """Keyset condition: rows strictly after ``values`` in ``ordering`` (``-name`` descending).
+    On a field ordered nulls last, a null sorts after every value in either direction."""
     model = queryset.model
+    nulls_last = _nulls_last(queryset)
     condition = Q()
     equal_so_far = Q()
     for name, raw in zip(ordering, values, strict=True):
         field_name = name.lstrip("-")
         field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
         try:
-            value = field.to_python(raw)
+            value = None if raw is None else field.to_python(raw)
         except Exception:  # noqa: BLE001 - any bad value is a bad cursor
             raise InvalidQueryParameter("cursor", "is not a cursor this API issued") from None
         if value is None:
-            raise InvalidQueryParameter("cursor", "is not a cursor this API issued")
-        op = "lt" if name.startswith("-") else "gt"
-        condition |= equal_so_far & Q(**{f"{field_name}__{op}": value})
+            if field_name not in nulls_last:
+                raise InvalidQueryParameter("cursor", "is not a cursor this API issued")
+            equal_so_far &= Q(**{f"{field_name}__isnull": True})  # nothing sorts after a null but nulls
+            continue
+        after = Q(**{f"{field_name}__{'lt' if name.startswith('-') else 'gt'}": value})
+        if field_name in nulls_last:
+            after |= Q(**{f"{field_name}__isnull": True})
+        condition |= equal_so_far & after
         equal_so_far &= Q(**{field_name: value})
     return condition
 
@@ -101,7 +132,7 @@ def keyset_page(queryset: QuerySet, *, limit: int, cursor: str | None, bind_orde
     (a list with one fixed ordering) it is the bare list of values."""
     if not queryset.ordered:
         raise QuerySetNotOrdered(f"refusing to paginate an unordered queryset of {queryset.model.__name__}")
-    ordering = [str(f) for f in queryset.query.order_by]
+    ordering = ordering_terms(queryset)
     bound = ordering if bind_ordering else None
     if cursor:
         queryset = queryset.filter(keyset_after(queryset, ordering, decode_cursor(cursor, len(ordering), bound)))
@@ -138,7 +169,7 @@ class DefaultPagination(BasePagination):
         else:
             self.offset = parse_int_param(request, "offset", 0, 0, MAX_OFFSET)
             rows = list(queryset[self.offset : self.offset + self.limit + 1])
-            ordering = [str(f) for f in queryset.query.order_by]
+            ordering = ordering_terms(queryset)
             page = _page(rows, self.limit, ordering, ordering)
         self.has_more = page.has_more
         self.next_cursor = page.next_cursor if self.allow_cursor else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from cameras.models import Camera
+
 pytestmark = pytest.mark.django_db
 
 UNKNOWN = "is not a parameter of this operation; it accepts: "
@@ -118,6 +120,28 @@ class TestCameraListOrdering:
                 break
             params = {"ordering": "-name", "limit": 2, "cursor": body["pagination"]["next_cursor"]}
         assert seen == ["c0", "c1", "c2", "c3", "c4"]
+
+    @pytest.mark.parametrize(
+        ("ordering", "expected"),
+        [
+            # c1 and c3 never delivered media: their nulls sort last whichever the direction, in
+            # the direction of the appended id tiebreaker
+            ("last_seen_at", ["c0", "c2", "c4", "c1", "c3"]),
+            ("-last_seen_at", ["c4", "c2", "c0", "c3", "c1"]),
+            ("-last_seen_at,id", ["c4", "c2", "c0", "c1", "c3"]),
+        ],
+    )
+    def test_a_cursor_walks_past_cameras_never_seen(self, api_client, five_cameras, ordering, expected):
+        Camera.objects.filter(id__in=["c1", "c3"]).update(last_seen_at=None)
+        for limit in (1, 2, 3):
+            seen, params = [], {"ordering": ordering, "limit": limit}
+            for _ in range(6):
+                body = api_client.get("/api/cameras", params).json()
+                seen += [item["id"] for item in body["items"]]
+                if not body["pagination"]["has_more"]:
+                    break
+                params = {"ordering": ordering, "limit": limit, "cursor": body["pagination"]["next_cursor"]}
+            assert seen == expected, limit
 
     def test_a_cursor_used_with_another_ordering_is_refused(self, api_client, five_cameras, problem_document):
         cursor = api_client.get("/api/cameras", {"ordering": "name", "limit": 2}).json()["pagination"]["next_cursor"]
