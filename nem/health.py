@@ -14,7 +14,7 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from nem.errors import problem_response
+from nem.errors import NOT_READY, problem_response
 from nem.jobs import jobs_liveness
 from nem.schema import problem_responses
 
@@ -57,9 +57,16 @@ CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_b
 
 @extend_schema(
     summary="Liveness",
+    description=(
+        '200 `{"status": "ok"}` whenever the process answers HTTP; it touches nothing else, so a load '
+        "balancer or an orchestrator restarts only a process that is really stuck. Readiness is `/ready`."
+    ),
+    tags=["Service"],
     auth=[],
     responses={
-        200: inline_serializer("Health", {"status": serializers.CharField()}),
+        200: inline_serializer(
+            "Health", {"status": serializers.CharField(help_text="Always `ok`: the process answers.")}
+        ),
         **problem_responses(422, e422="A query parameter carries a control character"),
     },
 )
@@ -78,6 +85,7 @@ def health(request):
         "workers are down). `?strict=1` answers 503 for degraded too. 503 (problem+json with `checks`) "
         "when the database, the cache, the broker or the media root is unavailable."
     ),
+    tags=["Service"],
     auth=[],
     parameters=[OpenApiParameter("strict", bool, description="Answer 503 when degraded.", required=False)],
     responses={
@@ -85,9 +93,18 @@ def health(request):
             "Ready",
             {
                 "status": serializers.CharField(help_text="`ok` or `degraded`."),
-                "checks": serializers.DictField(child=serializers.CharField()),
-                "jobs": serializers.DictField(child=serializers.DictField()),
-                "degraded": serializers.ListField(child=serializers.CharField()),
+                "checks": serializers.DictField(
+                    child=serializers.CharField(),
+                    help_text="Each dependency (`database`, `cache`, `broker`, `media_root`) and `ok` or why not.",
+                ),
+                "jobs": serializers.DictField(
+                    child=serializers.DictField(),
+                    help_text="Each periodic job: its last run, whether it succeeded, and `ok`, `failed`, "
+                    "`overdue` or `never`.",
+                ),
+                "degraded": serializers.ListField(
+                    child=serializers.CharField(), help_text="The jobs that are failed or overdue; empty when `ok`."
+                ),
             },
         ),
         **problem_responses(422, 503, e503="Not ready (problem+json with `checks`)"),
@@ -107,7 +124,9 @@ def ready(request):
             results[name] = "unavailable"
     down = [name for name, result in results.items() if result != "ok"]
     if down:
-        return problem_response(request, 503, f"Not ready: {', '.join(down)} unavailable.", checks=results)
+        return problem_response(
+            request, 503, f"Not ready: {', '.join(down)} unavailable.", kind=NOT_READY, checks=results
+        )
     jobs = jobs_liveness()
     degraded = [f"{job.entry}: {job.state}" for job in jobs if job.state in ("overdue", "failed")]
     body = {
@@ -117,5 +136,7 @@ def ready(request):
         "degraded": degraded,
     }
     if degraded and request.query_params.get("strict") in ("1", "true"):
-        return problem_response(request, 503, f"Degraded: {', '.join(degraded)}.", checks=results, jobs=body["jobs"])
+        return problem_response(
+            request, 503, f"Degraded: {', '.join(degraded)}.", kind=NOT_READY, checks=results, jobs=body["jobs"]
+        )
     return Response(body)

@@ -11,7 +11,13 @@ def test_ready_is_503_problem_when_the_broker_is_unreachable(anon_client, settin
     response = anon_client.get("/ready")
     assert response.status_code == 503
     assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["detail"] == "Not ready: broker unavailable."
-    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "unavailable", "media_root": "ok"}
+    assert response.json() == {
+        "type": "/problems/not-ready",
+        "code": "not_ready",
+        "title": "Not ready",
+        "status": 503,
+        "detail": "Not ready: broker unavailable.",
+        "instance": "/ready",
+        "checks": {"database": "ok", "cache": "ok", "broker": "unavailable", "media_root": "ok"},
+    }
     assert anon_client.get("/health").json() == {"status": "ok"}
