@@ -35,7 +35,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "nem.errors.handler400"  # issue 11: problem documents, 413 for an oversized body
+handler400 = "nem.errors.handler400"  # problem documents, 413 for an oversized body
 handler403 = "nem.errors.handler403"
 handler404 = "nem.errors.handler404"
 handler500 = "nem.errors.handler500"

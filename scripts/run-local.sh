@@ -18,10 +18,10 @@ trap cleanup EXIT INT TERM
 pids+=($!)
 .venv/bin/celery -A nem beat -l info -s var/celerybeat-schedule >var/logs/beat.log 2>&1 &
 pids+=($!)
-# ONVIF events (issue 17): the PullPoint subscriptions of onvif cameras (tamper, motion)
+# ONVIF events: the PullPoint subscriptions of onvif cameras (tamper, motion)
 $PY manage.py run_onvif_events >var/logs/onvif-events.log 2>&1 &
 pids+=($!)
-# Alerts (issue 15): the one MQTT publisher, when a broker is configured.
+# Alerts: the one MQTT publisher, when a broker is configured.
 if [ -n "${NEM_MQTT_URL:-}" ]; then
   $PY manage.py run_alert_publisher >var/logs/alert-publisher.log 2>&1 &
   pids+=($!)
