@@ -6,9 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 
 from cameras.api.media_serializers import CameraPathValidationSerializer
-from cameras.api.schema import CAMERA_ID_PARAM, MEDIA, camera_not_found, ok, problem_example, unknown_parameter
+from cameras.api.schema import MEDIA
 from nem.errors import INVALID_QUERY, RATE_LIMITED, NotFoundError
 from nem.schema import problem_responses
+from nem.schema_examples import CAMERA_ID_PARAM, camera_not_found, ok, problem_example, unknown_parameter
 
 MAX_AGE_PARAM = OpenApiParameter(
     "max_age",

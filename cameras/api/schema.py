@@ -1,6 +1,5 @@
 """The published OpenAPI description of the camera and trash operations: texts, parameters and
-examples (the example helpers serve the media operations too). The views only name the schema
-each operation uses."""
+examples. The views only name the schema each operation uses."""
 
 from __future__ import annotations
 
@@ -15,16 +14,16 @@ from cameras.api.serializers import (
     TrashedCameraSerializer,
 )
 from cameras.models import CameraStatus
-from nem.errors import (
-    INVALID_QUERY,
-    VALIDATION_ERROR,
-    CameraConflict,
-    CameraNotDeleted,
-    CameraNotFound,
-    ProblemType,
-    problem,
-)
+from nem.errors import INVALID_QUERY, CameraConflict, CameraNotDeleted
 from nem.schema import problem_responses
+from nem.schema_examples import (
+    CAMERA_ID_PARAM,
+    camera_not_found,
+    invalid_body,
+    ok,
+    problem_example,
+    unknown_parameter,
+)
 
 CAMERAS = "Cameras"
 TRASH = "Trash"
@@ -33,13 +32,6 @@ MEDIA = "Media"
 
 # --- parameters -------------------------------------------------------------------------------
 
-CAMERA_ID_PARAM = OpenApiParameter(
-    "camera_id",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="The camera's id (see `GET /api/cameras`).",
-    examples=[OpenApiExample("Front door", value="front_door")],
-)
 FIELDS_PARAM = OpenApiParameter(
     "fields",
     OpenApiTypes.STR,
@@ -89,50 +81,6 @@ TRASHED_CAMERA = {
     "folder_path": "/export/foscam/garage",
     "deleted_at": "2026-12-06T10:15:00Z",
 }
-
-
-def problem_example(
-    name: str, kind: ProblemType, detail: str, instance: str, errors: list[dict] | None = None
-) -> OpenApiExample:
-    extra = {"errors": errors} if errors is not None else {}
-    return OpenApiExample(
-        name,
-        value=problem(kind.status, detail, instance=instance, kind=kind, **extra),
-        response_only=True,
-        status_codes=[str(kind.status)],
-        media_type="application/problem+json",
-    )
-
-
-def camera_not_found(instance: str) -> OpenApiExample:
-    return problem_example(
-        "Unknown camera", CameraNotFound.problem_kind(), "No camera 'nope'. List cameras at /api/cameras.", instance
-    )
-
-
-def unknown_parameter(instance: str, accepted: str) -> OpenApiExample:
-    message = f"is not a parameter of this operation; it accepts: {accepted}"
-    return problem_example(
-        "Unknown query parameter",
-        INVALID_QUERY,
-        f"Request validation failed: camera: {message}",
-        instance,
-        [{"field": "camera", "message": message}],
-    )
-
-
-def invalid_body(instance: str, field: str, message: str) -> OpenApiExample:
-    return problem_example(
-        "Invalid body",
-        VALIDATION_ERROR,
-        f"Request validation failed: {field}: {message}",
-        instance,
-        [{"field": field, "message": message}],
-    )
-
-
-def ok(name: str, value, status: str = "200") -> OpenApiExample:
-    return OpenApiExample(name, value=value, response_only=True, status_codes=[status])
 
 
 # --- operations -------------------------------------------------------------------------------

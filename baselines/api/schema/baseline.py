@@ -12,8 +12,6 @@ from baselines.api.schema.common import (
     CONFIG_EXAMPLE,
     DAYS,
     THRESHOLD_IGNORED,
-    field_problem,
-    ok,
 )
 from baselines.api.serializers import (
     ActivitySerializer,
@@ -26,6 +24,7 @@ from baselines.api.serializers import (
 )
 from nem.errors import INVALID_QUERY, VALIDATION_ERROR
 from nem.schema import problem_responses
+from nem.schema_examples import field_problem, ok
 
 SUMMARY = extend_schema(
     tags=[BASELINES_TAG],

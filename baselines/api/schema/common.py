@@ -5,7 +5,8 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
-from nem.errors import INVALID_QUERY, CameraNotFound, ProblemType, problem
+from nem.errors import INVALID_QUERY
+from nem.schema_examples import camera_id_param, camera_not_found, field_problem
 
 DETECTIONS_TAG = "Detections"
 EVENTS_TAG = "Events"
@@ -63,46 +64,7 @@ THRESHOLD_IGNORED = (
 )
 
 
-def page(items: list[dict], next_cursor: str | None = None) -> dict:
-    return {
-        "items": items,
-        "pagination": {
-            "total": len(items),
-            "limit": 1000,
-            "offset": 0,
-            "next_cursor": next_cursor,
-            "has_more": next_cursor is not None,
-        },
-    }
-
-
-def problem_example(name: str, kind: ProblemType, detail: str, instance: str, errors: list | None = None):
-    extra = {"errors": errors} if errors is not None else {}
-    return OpenApiExample(
-        name,
-        value=problem(kind.status, detail, instance=instance, kind=kind, **extra),
-        response_only=True,
-        status_codes=[str(kind.status)],
-        media_type="application/problem+json",
-    )
-
-
-def field_problem(name: str, kind: ProblemType, field: str, message: str, instance: str) -> OpenApiExample:
-    errors = [{"field": field, "message": message}]
-    return problem_example(name, kind, f"Request validation failed: {field}: {message}", instance, errors)
-
-
-def ok(name: str, value, status: str = "200") -> OpenApiExample:
-    return OpenApiExample(name, value=value, response_only=True, status_codes=[status])
-
-
-CAMERA_ID = OpenApiParameter(
-    "camera_id",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="The camera's `id` (a live camera: a trashed one is not found).",
-    examples=[OpenApiExample("Front door", value="front_door")],
-)
+CAMERA_ID = camera_id_param("The camera's `id` (a live camera: a trashed one is not found).")
 DAYS = OpenApiParameter(
     "days",
     OpenApiTypes.INT,
@@ -120,12 +82,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     ),
     examples=[OpenApiExample("A UUID", value="0b8e2a6c-5f0d-4c57-9a53-1f3c1d2e4b6a")],
 )
-CAMERA_NOT_FOUND = problem_example(
-    "Unknown camera",
-    CameraNotFound.problem_kind(),
-    "No camera 'front_door'. List cameras at /api/cameras.",
-    "/api/cameras/front_door/baseline",
-)
+CAMERA_NOT_FOUND = camera_not_found("/api/cameras/front_door/baseline", camera_id="front_door")
 UNKNOWN_CAMERA_FILTER = "no camera 'nope'; list cameras at /api/cameras"
 
 

@@ -14,11 +14,7 @@ from baselines.api.schema.common import (
     EVENTS_TAG,
     IDEMPOTENCY_HEADER,
     UNKNOWN_CAMERA_FILTER,
-    field_problem,
-    ok,
     ordering_problem,
-    page,
-    problem_example,
 )
 from baselines.api.serializers import (
     DetectionBatchSerializer,
@@ -28,6 +24,7 @@ from baselines.api.serializers import (
 )
 from nem.errors import INVALID_QUERY, VALIDATION_ERROR, Conflict
 from nem.schema import problem_responses
+from nem.schema_examples import field_problem, ok, page, problem_example
 
 DETECTIONS = extend_schema_view(
     list=extend_schema(
