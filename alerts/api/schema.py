@@ -15,8 +15,9 @@ from alerts.api.serializers import (
 )
 from alerts.exceptions import AlertEndpointNotFound, AlertNotFound
 from alerts.models import AlertKind, AlertState, Channel, DeliveryState
-from nem.errors import INVALID_QUERY, VALIDATION_ERROR, ProblemType, problem
+from nem.errors import VALIDATION_ERROR
 from nem.schema import problem_responses
+from nem.schema_examples import field_problem, invalid_query, ok, page, problem_example
 
 ALERTS_TAG = "Alerts"
 ENDPOINTS_TAG = "Alert endpoints"
@@ -78,42 +79,6 @@ DELIVERY_EXAMPLE = {
     "last_error": "",
     "latency_ms": 38.5,
 }
-
-
-def page(items: list[dict], total: int | None = None, next_cursor: str | None = None) -> dict:
-    return {
-        "items": items,
-        "pagination": {
-            "total": len(items) if total is None else total,
-            "limit": 1000 if next_cursor is None else len(items),
-            "offset": 0,
-            "next_cursor": next_cursor,
-            "has_more": next_cursor is not None,
-        },
-    }
-
-
-def problem_example(
-    name: str, kind: ProblemType, detail: str, instance: str, errors: list[dict] | None = None
-) -> OpenApiExample:
-    extra = {"errors": errors} if errors is not None else {}
-    return OpenApiExample(
-        name,
-        value=problem(kind.status, detail, instance=instance, kind=kind, **extra),
-        response_only=True,
-        status_codes=[str(kind.status)],
-        media_type="application/problem+json",
-    )
-
-
-def invalid_query(name: str, field: str, message: str, instance: str) -> OpenApiExample:
-    return problem_example(
-        name,
-        INVALID_QUERY,
-        f"Request validation failed: {field}: {message}",
-        instance,
-        [{"field": field, "message": message}],
-    )
 
 
 def id_param(name: str, what: str, example: int) -> OpenApiParameter:
@@ -205,7 +170,7 @@ ALERTS = extend_schema_view(
         parameters=ALERT_FILTERS,
         responses={200: AlertSerializer(many=True), **problem_responses(401, 422)},
         examples=[
-            OpenApiExample("A page", value=page([ALERT_EXAMPLE]), response_only=True, status_codes=["200"]),
+            ok("A page", page([ALERT_EXAMPLE])),
             invalid_query(
                 "Unknown camera", "camera_id", "no camera 'nope'; list cameras at /api/cameras", "/api/alerts"
             ),
@@ -263,12 +228,12 @@ ENDPOINT_BODY = {
     "kinds": ["tamper", "camera_offline"],
     "min_severity": "warning",
 }
-BAD_ENDPOINT = problem_example(
+BAD_ENDPOINT = field_problem(
     "Invalid body",
     VALIDATION_ERROR,
-    "Request validation failed: url: loopback addresses are refused",
+    "url",
+    "loopback addresses are refused",
     "/api/alert-endpoints",
-    [{"field": "url", "message": "loopback addresses are refused"}],
 )
 
 ENDPOINTS = extend_schema_view(
@@ -280,7 +245,7 @@ ENDPOINTS = extend_schema_view(
             "`target` is the URL's scheme and host."
         ),
         responses={200: AlertEndpointSerializer(many=True), **problem_responses(401, 422)},
-        examples=[OpenApiExample("A page", value=page([ENDPOINT_EXAMPLE]), response_only=True, status_codes=["200"])],
+        examples=[ok("A page", page([ENDPOINT_EXAMPLE]))],
     ),
     retrieve=extend_schema(
         tags=[ENDPOINTS_TAG],
@@ -391,7 +356,7 @@ DELIVERIES = extend_schema_view(
         parameters=DELIVERY_FILTERS,
         responses={200: DeliverySerializer(many=True), **problem_responses(401, 422)},
         examples=[
-            OpenApiExample("A page", value=page([DELIVERY_EXAMPLE]), response_only=True, status_codes=["200"]),
+            ok("A page", page([DELIVERY_EXAMPLE])),
             invalid_query(
                 "Bad alert id", "alert_id", "Ensure this value is greater than or equal to 1.", "/api/alert-deliveries"
             ),

@@ -7,9 +7,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 
 from cameras.api.media_serializers import CameraPathValidationSerializer
 from cameras.api.schema import MEDIA
-from nem.errors import INVALID_QUERY, RATE_LIMITED, NotFoundError
+from nem.errors import RATE_LIMITED, NotFoundError
 from nem.schema import problem_responses
-from nem.schema_examples import CAMERA_ID_PARAM, camera_not_found, ok, problem_example, unknown_parameter
+from nem.schema_examples import CAMERA_ID_PARAM, camera_not_found, invalid_query, ok, problem_example, unknown_parameter
 
 MAX_AGE_PARAM = OpenApiParameter(
     "max_age",
@@ -75,12 +75,11 @@ SNAPSHOT = extend_schema(
             "/api/cameras/garage/snapshot",
         ),
         camera_not_found("/api/cameras/nope/snapshot"),
-        problem_example(
+        invalid_query(
             "Bad max_age",
-            INVALID_QUERY,
-            "Request validation failed: max_age: must be at least 0",
+            "max_age",
+            "must be at least 0",
             "/api/cameras/front_door/snapshot",
-            [{"field": "max_age", "message": "must be at least 0"}],
         ),
         problem_example(
             "Rate limited", RATE_LIMITED, "Rate limit exceeded. Try again later.", "/api/cameras/front_door/snapshot"

@@ -7,8 +7,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 
 from health.api.serializers import CameraHealthSerializer
-from nem.errors import INVALID_QUERY, CameraNotFound, ProblemType, problem
 from nem.schema import problem_responses
+from nem.schema_examples import CAMERA_ID_PARAM, camera_not_found, invalid_query, unknown_parameter
 
 TAG = "Health"
 QUERY_PARAMS = ("limit", "cursor")
@@ -16,13 +16,6 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 PATH = "/api/cameras/front_door/health"
 
-CAMERA_ID_PARAM = OpenApiParameter(
-    "camera_id",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="The camera's id (see `GET /api/cameras`).",
-    examples=[OpenApiExample("Front door", value="front_door")],
-)
 LIMIT_PARAM = OpenApiParameter(
     "limit",
     OpenApiTypes.INT,
@@ -42,19 +35,6 @@ OFFLINE_REASON = {
     "message": "no new media for 900 s (grace 600 s)",
     "evidence": {"last_media_at": "2026-01-23T12:00:00Z", "silence_seconds": 900, "grace_seconds": 600},
 }
-
-
-def problem_example(
-    name: str, kind: ProblemType, detail: str, instance: str, errors: list[dict] | None = None
-) -> OpenApiExample:
-    extra = {"errors": errors} if errors is not None else {}
-    return OpenApiExample(
-        name,
-        value=problem(kind.status, detail, instance=instance, kind=kind, **extra),
-        response_only=True,
-        status_codes=[str(kind.status)],
-        media_type="application/problem+json",
-    )
 
 
 CAMERA_HEALTH = extend_schema(
@@ -114,25 +94,13 @@ CAMERA_HEALTH = extend_schema(
                 "history": {"results": [], "next_cursor": None, "has_more": False},
             },
         ),
-        problem_example(
-            "Unknown camera",
-            CameraNotFound.problem_kind(),
-            "No camera 'nope'. List cameras at /api/cameras.",
-            PATH.replace("front_door", "nope"),
-        ),
-        problem_example(
+        camera_not_found(PATH.replace("front_door", "nope")),
+        invalid_query(
             "Limit out of range",
-            INVALID_QUERY,
-            f"Request validation failed: limit: must be between 1 and {MAX_LIMIT}",
+            "limit",
+            f"must be between 1 and {MAX_LIMIT}",
             PATH,
-            [{"field": "limit", "message": f"must be between 1 and {MAX_LIMIT}"}],
         ),
-        problem_example(
-            "Unknown query parameter",
-            INVALID_QUERY,
-            "Request validation failed: page: is not a parameter of this operation; it accepts: cursor, limit",
-            PATH,
-            [{"field": "page", "message": "is not a parameter of this operation; it accepts: cursor, limit"}],
-        ),
+        unknown_parameter(PATH, "cursor, limit", parameter="page"),
     ],
 )

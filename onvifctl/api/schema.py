@@ -6,8 +6,9 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 
-from nem.errors import INVALID_QUERY, RATE_LIMITED, VALIDATION_ERROR, CameraNotFound, DeviceUnavailable, problem
+from nem.errors import RATE_LIMITED, VALIDATION_ERROR, DeviceUnavailable
 from nem.schema import problem_responses
+from nem.schema_examples import camera_id_param, camera_not_found, field_problem, ok, problem_example, unknown_parameter
 from onvifctl.api.serializers import (
     CapabilitiesSerializer,
     DiscoverResultSerializer,
@@ -42,12 +43,8 @@ DEVICE_ERRORS = (
 
 # --- parameters -------------------------------------------------------------------------------
 
-CAMERA_ID_PARAM = OpenApiParameter(
-    "camera_id",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="The camera's id (see `GET /api/cameras`); the camera must be in `onvif` ingestion mode.",
-    examples=[OpenApiExample("Porch PTZ", value="porch_ptz")],
+CAMERA_ID_PARAM = camera_id_param(
+    "The camera's id (see `GET /api/cameras`); the camera must be in `onvif` ingestion mode.", "Porch PTZ", "porch_ptz"
 )
 PRESET_TOKEN_PARAM = OpenApiParameter(
     "preset_token",
@@ -65,30 +62,10 @@ def _path(tail: str, camera_id: str = "porch_ptz") -> str:
     return f"/api/cameras/{camera_id}/onvif/{tail}"
 
 
-def problem_example(name: str, kind, detail: str, instance: str, errors: list[dict] | None = None) -> OpenApiExample:
-    extra = {"errors": errors} if errors is not None else {}
-    return OpenApiExample(
-        name,
-        value=problem(kind.status, detail, instance=instance, kind=kind, **extra),
-        response_only=True,
-        status_codes=[str(kind.status)],
-        media_type="application/problem+json",
-    )
-
-
-def ok(name: str, value) -> OpenApiExample:
-    return OpenApiExample(name, value=value, response_only=True, status_codes=["200"])
-
-
 def device_problems(tail: str) -> list[OpenApiExample]:
     """The errors every device operation can answer, as examples."""
     return [
-        problem_example(
-            "Unknown camera",
-            CameraNotFound.problem_kind(),
-            "No camera 'nope'. List cameras at /api/cameras.",
-            _path(tail, "nope"),
-        ),
+        camera_not_found(_path(tail, "nope")),
         problem_example(
             "Camera not in ONVIF mode",
             OnvifNotEnabled.problem_kind(),
@@ -111,17 +88,6 @@ def device_problems(tail: str) -> list[OpenApiExample]:
             _path(tail),
         ),
     ]
-
-
-def unknown_parameter(instance: str) -> OpenApiExample:
-    message = "is not a parameter of this operation; it accepts: none"
-    return problem_example(
-        "Unknown query parameter",
-        INVALID_QUERY,
-        f"Request validation failed: verbose: {message}",
-        instance,
-        [{"field": "verbose", "message": message}],
-    )
 
 
 # --- operations -------------------------------------------------------------------------------
@@ -148,7 +114,7 @@ CAPABILITIES = extend_schema(
             },
         ),
         *device_problems("capabilities"),
-        unknown_parameter(_path("capabilities")),
+        unknown_parameter(_path("capabilities"), parameter="verbose"),
     ],
 )
 
@@ -183,12 +149,12 @@ PTZ = extend_schema(
             "Camera porch_ptz: Device does not offer the ONVIF PTZ service",
             _path("ptz"),
         ),
-        problem_example(
+        field_problem(
             "Malformed body",
             VALIDATION_ERROR,
-            "Request validation failed: value: A valid number is required.",
+            "value",
+            "A valid number is required.",
             _path("ptz"),
-            [{"field": "value", "message": "A valid number is required."}],
         ),
         *device_problems("ptz"),
     ],
@@ -210,7 +176,7 @@ PRESET_LIST = extend_schema(
             },
         ),
         *device_problems("presets"),
-        unknown_parameter(_path("presets")),
+        unknown_parameter(_path("presets"), parameter="verbose"),
     ],
 )
 
@@ -278,7 +244,7 @@ EVENT_STATUS = extend_schema(
             },
         ),
         *device_problems("events")[:2],
-        unknown_parameter(_path("events")),
+        unknown_parameter(_path("events"), parameter="verbose"),
     ],
 )
 

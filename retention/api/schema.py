@@ -6,21 +6,16 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 
-from nem.errors import INVALID_QUERY, VALIDATION_ERROR, CameraNotFound, ProblemType, problem
+from nem.errors import VALIDATION_ERROR
 from nem.schema import problem_responses
+from nem.schema_examples import camera_id_param, camera_not_found, field_problem, invalid_query
 from retention.api.serializers import StoragePolicyChangeSerializer, StoragePolicySerializer, StorageSerializer
 
 TAG = "Storage"
 STORAGE_PATH = "/api/cameras/driveway/storage"
 POLICY_PATH = "/api/cameras/driveway/storage-policy"
 
-CAMERA_ID_PARAM = OpenApiParameter(
-    "camera_id",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="The camera's id (see `GET /api/cameras`).",
-    examples=[OpenApiExample("Driveway", value="driveway")],
-)
+CAMERA_ID_PARAM = camera_id_param(example_name="Driveway", example="driveway")
 REFRESH_PARAM = OpenApiParameter(
     "refresh",
     OpenApiTypes.BOOL,
@@ -41,28 +36,6 @@ POLICY = {
 NO_OVERRIDES = dict.fromkeys(POLICY)
 
 
-def problem_example(
-    name: str, kind: ProblemType, detail: str, instance: str, errors: list[dict] | None = None
-) -> OpenApiExample:
-    extra = {"errors": errors} if errors is not None else {}
-    return OpenApiExample(
-        name,
-        value=problem(kind.status, detail, instance=instance, kind=kind, **extra),
-        response_only=True,
-        status_codes=[str(kind.status)],
-        media_type="application/problem+json",
-    )
-
-
-def camera_not_found(instance: str) -> OpenApiExample:
-    return problem_example(
-        "Unknown camera",
-        CameraNotFound.problem_kind(),
-        "No camera 'nope'. List cameras at /api/cameras.",
-        instance.replace("driveway", "nope"),
-    )
-
-
 def policy_document(overrides: dict) -> dict:
     effective = {**POLICY, **{k: v for k, v in overrides.items() if v is not None}}
     return {
@@ -74,12 +47,12 @@ def policy_document(overrides: dict) -> dict:
     }
 
 
-BAD_POLICY = problem_example(
+BAD_POLICY = field_problem(
     "Invalid body",
     VALIDATION_ERROR,
-    "Request validation failed: frames_max_count: Ensure this value is greater than or equal to 0.",
+    "frames_max_count",
+    "Ensure this value is greater than or equal to 0.",
     POLICY_PATH,
-    [{"field": "frames_max_count", "message": "Ensure this value is greater than or equal to 0."}],
 )
 
 STORAGE = extend_schema(
@@ -119,13 +92,12 @@ STORAGE = extend_schema(
                 },
             },
         ),
-        camera_not_found(STORAGE_PATH),
-        problem_example(
+        camera_not_found(STORAGE_PATH.replace("driveway", "nope")),
+        invalid_query(
             "Refresh is not a boolean",
-            INVALID_QUERY,
-            "Request validation failed: refresh: must be true or false",
+            "refresh",
+            "must be true or false",
             STORAGE_PATH,
-            [{"field": "refresh", "message": "must be true or false"}],
         ),
     ],
 )
@@ -147,7 +119,7 @@ POLICY_GET = extend_schema(
             status_codes=["200"],
             value=policy_document({"frames_max_age_hours": 72}),
         ),
-        camera_not_found(POLICY_PATH),
+        camera_not_found(POLICY_PATH.replace("driveway", "nope")),
     ],
 )
 
@@ -169,7 +141,7 @@ POLICY_PUT = extend_schema(
             status_codes=["200"],
             value=policy_document({"frames_max_age_hours": 72}),
         ),
-        camera_not_found(POLICY_PATH),
+        camera_not_found(POLICY_PATH.replace("driveway", "nope")),
         BAD_POLICY,
     ],
 )
@@ -194,14 +166,14 @@ POLICY_PATCH = extend_schema(
             status_codes=["200"],
             value=policy_document({"uploads_enabled": True, "uploads_max_bytes": 50000000000}),
         ),
-        camera_not_found(POLICY_PATH),
+        camera_not_found(POLICY_PATH.replace("driveway", "nope")),
         BAD_POLICY,
-        problem_example(
+        field_problem(
             "Empty body",
             VALIDATION_ERROR,
-            "Request validation failed: body: send at least one policy field",
+            "body",
+            "send at least one policy field",
             POLICY_PATH,
-            [{"field": "body", "message": "send at least one policy field"}],
         ),
     ],
 )

@@ -6,8 +6,16 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 
-from nem.errors import INVALID_QUERY, VALIDATION_ERROR, CameraNotFound, ProblemType, problem
+from nem.errors import VALIDATION_ERROR
 from nem.schema import problem_responses
+from nem.schema_examples import (
+    CAMERA_ID_PARAM,
+    camera_not_found,
+    field_problem,
+    invalid_query,
+    problem_example,
+    unknown_parameter,
+)
 from scenechanges.api.serializers import (
     SceneChangeAcknowledgedSerializer,
     SceneChangeAcknowledgeSerializer,
@@ -26,13 +34,6 @@ ACK_PATH = "/api/cameras/front_door/scene-changes/1/acknowledge"
 
 # --- parameters -------------------------------------------------------------------------------
 
-CAMERA_ID_PARAM = OpenApiParameter(
-    "camera_id",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="The camera's id (see `GET /api/cameras`).",
-    examples=[OpenApiExample("Front door", value="front_door")],
-)
 SCENE_CHANGE_ID_PARAM = OpenApiParameter(
     "scene_change_id",
     OpenApiTypes.STR,
@@ -79,35 +80,6 @@ SCENE_CHANGE = {
     "source": "detector",
     "preset_token": "",
 }
-
-
-def problem_example(
-    name: str, kind: ProblemType, detail: str, instance: str, errors: list[dict] | None = None
-) -> OpenApiExample:
-    extra = {"errors": errors} if errors is not None else {}
-    return OpenApiExample(
-        name,
-        value=problem(kind.status, detail, instance=instance, kind=kind, **extra),
-        response_only=True,
-        status_codes=[str(kind.status)],
-        media_type="application/problem+json",
-    )
-
-
-def camera_not_found(instance: str) -> OpenApiExample:
-    return problem_example(
-        "Unknown camera", CameraNotFound.problem_kind(), "No camera 'nope'. List cameras at /api/cameras.", instance
-    )
-
-
-def invalid_query(name: str, field: str, message: str, instance: str) -> OpenApiExample:
-    return problem_example(
-        name,
-        INVALID_QUERY,
-        f"Request validation failed: {field}: {message}",
-        instance,
-        [{"field": field, "message": message}],
-    )
 
 
 # --- operations -------------------------------------------------------------------------------
@@ -162,12 +134,7 @@ SCENE_CHANGE_LIST = extend_schema(
             },
         ),
         camera_not_found(LIST_PATH.replace("front_door", "nope")),
-        invalid_query(
-            "Unknown query parameter",
-            "ack",
-            "is not a parameter of this operation; it accepts: " + ", ".join(sorted(LIST_QUERY_PARAMS)),
-            LIST_PATH,
-        ),
+        unknown_parameter(LIST_PATH, ", ".join(sorted(LIST_QUERY_PARAMS)), parameter="ack"),
         invalid_query("Cursor not issued here", "cursor", "is not a cursor this API issued", LIST_PATH),
     ],
 )
@@ -201,12 +168,12 @@ SCENE_CHANGE_ACKNOWLEDGE = extend_schema(
             "Scene change with id 999 not found for camera front_door",
             ACK_PATH.replace("/1/", "/999/"),
         ),
-        problem_example(
+        field_problem(
             "Invalid body",
             VALIDATION_ERROR,
-            "Request validation failed: update_reference: Must be a valid boolean.",
+            "update_reference",
+            "Must be a valid boolean.",
             ACK_PATH,
-            [{"field": "update_reference", "message": "Must be a valid boolean."}],
         ),
     ],
 )
