@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from alerts import services, targets
 from alerts.models import Alert, AlertEndpoint, Delivery, DeliveryState, EndpointKind
+from alerts.services.endpoints import ENDPOINT_SETTINGS
 from nem.admin import admin_link, camera_column
 
 
@@ -135,18 +136,7 @@ class AlertEndpointForm(forms.ModelForm):
 
     class Meta:
         model = AlertEndpoint
-        fields = [
-            "name",
-            "kind",
-            "url",
-            "enabled",
-            "kinds",
-            "camera_ids",
-            "min_severity",
-            "cooldown_seconds",
-            "quiet_hours_start",
-            "quiet_hours_end",
-        ]
+        fields = ["name", "kind", "url", *ENDPOINT_SETTINGS]
 
     def clean(self):
         data = super().clean()

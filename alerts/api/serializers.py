@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from alerts import targets
 from alerts.models import SEVERITY_VALUES, Alert, AlertEndpoint, AlertKind, Delivery, EndpointKind
+from alerts.services.endpoints import ENDPOINT_SETTINGS
 from nem.serializers import ModelSerializer, StrictSerializer
 
 
@@ -73,20 +74,7 @@ class AlertSerializer(ModelSerializer):
         extra_kwargs = {name: {"help_text": text} for name, text in ALERT_HELP.items()}
 
 
-ENDPOINT_FIELDS = [
-    "id",
-    "name",
-    "kind",
-    "target",
-    "enabled",
-    "kinds",
-    "camera_ids",
-    "min_severity",
-    "cooldown_seconds",
-    "quiet_hours_start",
-    "quiet_hours_end",
-    "created_at",
-]
+ENDPOINT_FIELDS = ["id", "name", "kind", "target", *ENDPOINT_SETTINGS, "created_at"]
 
 
 ENDPOINT_HELP = {

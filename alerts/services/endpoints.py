@@ -27,8 +27,9 @@ def endpoint_get(*, endpoint_id) -> AlertEndpoint:
         raise AlertEndpointNotFound(endpoint_id) from None
 
 
-_ENDPOINT_FIELDS = (
-    "name",
+# The endpoint settings a client chooses besides its name, kind and url (the API, the admin form and the
+# services below accept the same ones).
+ENDPOINT_SETTINGS = (
     "enabled",
     "kinds",
     "camera_ids",
@@ -41,7 +42,7 @@ _ENDPOINT_FIELDS = (
 
 @transaction.atomic
 def endpoint_create(*, data: dict) -> AlertEndpoint:
-    endpoint = AlertEndpoint(kind=data["kind"], **{k: data[k] for k in _ENDPOINT_FIELDS if k in data})
+    endpoint = AlertEndpoint(kind=data["kind"], **{k: data[k] for k in ("name", *ENDPOINT_SETTINGS) if k in data})
     endpoint.url = data["url"]
     if endpoint.kind == EndpointKind.WEBHOOK:
         endpoint.secret = new_webhook_secret()
@@ -53,7 +54,7 @@ def endpoint_create(*, data: dict) -> AlertEndpoint:
 @transaction.atomic
 def endpoint_update(*, endpoint_id, data: dict) -> AlertEndpoint:
     endpoint = endpoint_get(endpoint_id=endpoint_id)
-    for name in _ENDPOINT_FIELDS:
+    for name in ("name", *ENDPOINT_SETTINGS):
         if name in data:
             setattr(endpoint, name, data[name])
     if "url" in data:

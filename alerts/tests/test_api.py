@@ -15,6 +15,7 @@ from alerts.tests.clock import T0
 from alerts.tests.peers import HttpReceiver
 from cameras.services import camera_soft_delete, camera_status_set
 from cameras.tests.factories import CameraFactory
+from nem.testing import ProblemDocuments
 
 pytestmark = pytest.mark.django_db
 
@@ -28,26 +29,12 @@ TITLES = {
 }
 
 
-def problem(slug: str, status: int, detail: str, instance: str, **extra) -> dict:
-    return {
-        "type": f"/problems/{slug}",
-        "code": slug.replace("-", "_"),
-        "title": TITLES[slug],
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-        **extra,
-    }
+problem = ProblemDocuments(TITLES)
 
 
 def assert_problem(response, status: int, detail_contains: str = "") -> dict:
     """A problem document of the kind its status implies, whose detail contains ``detail_contains``."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    slug = body["type"].removeprefix("/problems/")
-    extra = {"errors": body["errors"]} if status == 422 else {}
-    assert body == problem(slug, status, body["detail"], response.wsgi_request.path, **extra)
+    body = problem.assert_response(response, status)
     assert detail_contains in body["detail"]
     return body
 

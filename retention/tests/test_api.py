@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from cameras.services import camera_soft_delete
+from nem.testing import ProblemDocuments
 from retention.models import StoragePolicy
 from retention.tests.files import Capacity, frame, put
 
@@ -40,27 +41,8 @@ TITLES = {
 }
 
 
-def problem(slug: str, status: int, detail: str, instance: str, **extra) -> dict:
-    return {
-        "type": f"/problems/{slug}",
-        "code": slug.replace("-", "_"),
-        "title": TITLES[slug],
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-        **extra,
-    }
-
-
-def _problem(response, status: int) -> dict:
-    """A problem document of the kind its status implies, for the path asked."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    slug = body["type"].removeprefix("/problems/")
-    extra = {"errors": body["errors"]} if status == 422 else {}
-    assert body == problem(slug, status, body["detail"], response.wsgi_request.path, **extra)
-    return body
+problem = ProblemDocuments(TITLES)
+_problem = problem.assert_response
 
 
 def test_storage_reports_files_bytes_and_oldest_per_category(cam, media_root, storage, api_client, settings):
