@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from baselines.models import Detection
 from cameras.models import Camera, CameraAuditRecord
-from cameras.tests.factories import CameraFactory
+from cameras.tests.factories import CameraFactory, camera_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -102,20 +102,12 @@ def test_admin_needs_staff(client, user):
 def test_admin_create_derives_the_id_and_keeps_the_password_write_only(admin_client):
     response = admin_client.post(
         reverse("admin:cameras_camera_add"),
-        {
-            "id": "",
-            "name": "Side Gate",
-            "folder_path": "/export/foscam/Side Gate",
-            "status": "online",
-            "ingestion_mode": "rtsp",
-            "rtsp_url": "rtsp://user:pw123@127.0.0.1:8554/x",
-            "rtsp_username": "",
-            "rtsp_password": "",
-            "stream_profile": "",
-            "motion_sensitivity": "0.5",
-            "onvif_url": "",
-            "timezone": "UTC",
-        },
+        camera_admin_form(
+            folder_path="/export/foscam/Side Gate",
+            status="online",
+            ingestion_mode="rtsp",
+            rtsp_url="rtsp://user:pw123@127.0.0.1:8554/x",
+        ),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     camera = Camera.objects.get(pk="side_gate")
@@ -162,25 +154,8 @@ def test_api_key_admin_shows_the_key_once(admin_client):
     assert raw not in admin_client.get(reverse("admin:nem_apikey_change", args=[key.pk])).content.decode()
 
 
-def add_form(**values) -> dict:
-    form = {
-        "id": "",
-        "name": "Side Gate",
-        "folder_path": "/export/foscam/side_gate",
-        "ingestion_mode": "ftp",
-        "rtsp_url": "",
-        "rtsp_username": "",
-        "rtsp_password": "",
-        "stream_profile": "",
-        "motion_sensitivity": "0.5",
-        "onvif_url": "",
-        "timezone": "UTC",
-    }
-    return {**form, **values}
-
-
 def change_form(camera: Camera, **values) -> dict:
-    form = add_form(
+    form = camera_admin_form(
         name=camera.name,
         folder_path=camera.folder_path,
         ingestion_mode=camera.ingestion_mode,
@@ -199,7 +174,7 @@ def test_a_name_held_by_a_trashed_camera_is_a_form_error_not_a_500(admin_client)
 
     services.camera_create(data={"name": "Side Gate", "folder_path": "/export/foscam/old_gate"})
     services.camera_soft_delete(camera_id="old_gate", actor="test")
-    response = admin_client.post(reverse("admin:cameras_camera_add"), add_form())
+    response = admin_client.post(reverse("admin:cameras_camera_add"), camera_admin_form())
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     trash_link = reverse("admin:cameras_trashedcamera_change", args=["old_gate"])
@@ -216,22 +191,22 @@ def test_a_name_held_by_a_trashed_camera_is_a_form_error_not_a_500(admin_client)
 def test_the_admin_applies_the_services_rules(admin_client, camera):
     add = reverse("admin:cameras_camera_add")
     # the folder rule: a folder inside another camera's folder
-    nested = admin_client.post(add, add_form(folder_path="/export/foscam/front_door/inner"))
+    nested = admin_client.post(add, camera_admin_form(folder_path="/export/foscam/front_door/inner"))
     assert nested.status_code == 200
     assert "front_door" in " ".join(nested.context["adminform"].form.errors["folder_path"])
     # the stream rule
-    stream = admin_client.post(add, add_form(ingestion_mode="rtsp"))
+    stream = admin_client.post(add, camera_admin_form(ingestion_mode="rtsp"))
     assert stream.context["adminform"].form.errors == {
         "rtsp_url": ["rtsp_url is required when ingestion_mode is 'rtsp' or 'onvif'"]
     }
     # an id that is not lower-case letters, digits and underscores
-    bad_id = admin_client.post(add, add_form(id="Side-Gate"))
+    bad_id = admin_client.post(add, camera_admin_form(id="Side-Gate"))
     assert list(bad_id.context["adminform"].form.errors) == ["id"]
     # the API's range of motion_sensitivity
-    sensitive = admin_client.post(add, add_form(motion_sensitivity="1.5"))
+    sensitive = admin_client.post(add, camera_admin_form(motion_sensitivity="1.5"))
     assert sensitive.context["adminform"].form.errors == {"motion_sensitivity": ["Enter a value from 0 to 1."]}
     # a live camera's folder
-    taken = admin_client.post(add, add_form(folder_path=camera.folder_path))
+    taken = admin_client.post(add, camera_admin_form(folder_path=camera.folder_path))
     live_link = reverse("admin:cameras_camera_change", args=["front_door"])
     assert taken.context["adminform"].form.errors == {
         "folder_path": [f'The camera <a href="{live_link}">Front Door Camera</a> already has this folder path.']

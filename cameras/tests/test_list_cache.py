@@ -22,7 +22,7 @@ from cameras.media.scanner import media_scan
 from cameras.media.status import camera_status_check
 from cameras.media.streams import stream_grab_frames
 from cameras.models import Camera, TrashedCamera
-from cameras.tests.factories import CameraFactory
+from cameras.tests.factories import CameraFactory, camera_admin_form
 from cameras.tests.rtsp_peer import closed_port, gst_rtsp_unavailable, rtsp_server
 
 pytestmark = pytest.mark.django_db
@@ -119,19 +119,7 @@ def test_the_services_invalidate(warm):
 def test_an_admin_edit_invalidates(warm, admin_client):
     response = admin_client.post(
         reverse("admin:cameras_camera_change", args=["front_door"]),
-        {
-            "id": "front_door",
-            "name": "Front Door (admin)",
-            "folder_path": "/export/foscam/front_door",
-            "ingestion_mode": "ftp",
-            "rtsp_url": "",
-            "rtsp_username": "",
-            "rtsp_password": "",
-            "stream_profile": "",
-            "motion_sensitivity": "0.5",
-            "onvif_url": "",
-            "timezone": "UTC",
-        },
+        camera_admin_form(id="front_door", name="Front Door (admin)", folder_path="/export/foscam/front_door"),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     # The admin does not edit status (health transitions set it): the name shows the invalidation.
