@@ -73,17 +73,22 @@ def page(items: list[dict], total: int | None = None, next_cursor: str | None = 
     }
 
 
+def query_param(name: str, kind, description: str, example_name: str, example, **kwargs) -> OpenApiParameter:
+    """A query parameter with its description and one example."""
+    examples = [OpenApiExample(example_name, value=example)]
+    return OpenApiParameter(name, kind, description=description, examples=examples, **kwargs)
+
+
+def path_param(name: str, kind, description: str, example_name: str, example) -> OpenApiParameter:
+    """A path parameter with its description and one example."""
+    return query_param(name, kind, description, example_name, example, location=OpenApiParameter.PATH)
+
+
 def camera_id_param(
     description: str = CAMERA_ID_DESCRIPTION, example_name: str = "Front door", example: str = "front_door"
 ) -> OpenApiParameter:
     """The `camera_id` path parameter; an app adds what its operations require of the camera."""
-    return OpenApiParameter(
-        "camera_id",
-        OpenApiTypes.STR,
-        OpenApiParameter.PATH,
-        description=description,
-        examples=[OpenApiExample(example_name, value=example)],
-    )
+    return path_param("camera_id", OpenApiTypes.STR, description, example_name, example)
 
 
 CAMERA_ID_PARAM = camera_id_param()

@@ -17,7 +17,7 @@ from alerts.exceptions import AlertEndpointNotFound, AlertNotFound
 from alerts.models import AlertKind, AlertState, Channel, DeliveryState
 from nem.errors import VALIDATION_ERROR
 from nem.schema import problem_responses
-from nem.schema_examples import field_problem, invalid_query, ok, page, problem_example
+from nem.schema_examples import field_problem, invalid_query, ok, page, path_param, problem_example, query_param
 
 ALERTS_TAG = "Alerts"
 ENDPOINTS_TAG = "Alert endpoints"
@@ -82,18 +82,7 @@ DELIVERY_EXAMPLE = {
 
 
 def id_param(name: str, what: str, example: int) -> OpenApiParameter:
-    return OpenApiParameter(
-        "id",
-        OpenApiTypes.INT,
-        OpenApiParameter.PATH,
-        description=f"The {what}'s `id`.",
-        examples=[OpenApiExample(name, value=example)],
-    )
-
-
-def query_param(name: str, kind, description: str, example_name: str, example, **kwargs) -> OpenApiParameter:
-    examples = [OpenApiExample(example_name, value=example)]
-    return OpenApiParameter(name, kind, description=description, examples=examples, **kwargs)
+    return path_param("id", OpenApiTypes.INT, f"The {what}'s `id`.", name, example)
 
 
 ALERT_FILTERS = [

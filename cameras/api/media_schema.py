@@ -9,13 +9,22 @@ from cameras.api.media_serializers import CameraPathValidationSerializer
 from cameras.api.schema import MEDIA
 from nem.errors import RATE_LIMITED, NotFoundError
 from nem.schema import problem_responses
-from nem.schema_examples import CAMERA_ID_PARAM, camera_not_found, invalid_query, ok, problem_example, unknown_parameter
+from nem.schema_examples import (
+    CAMERA_ID_PARAM,
+    camera_not_found,
+    invalid_query,
+    ok,
+    problem_example,
+    query_param,
+    unknown_parameter,
+)
 
-MAX_AGE_PARAM = OpenApiParameter(
+MAX_AGE_PARAM = query_param(
     "max_age",
     OpenApiTypes.INT,
-    description="Answer 404 instead of an image captured more than this many seconds ago (an integer >= 0).",
-    examples=[OpenApiExample("At most a minute old", value=60)],
+    "Answer 404 instead of an image captured more than this many seconds ago (an integer >= 0).",
+    "At most a minute old",
+    60,
 )
 IF_NONE_MATCH_PARAM = OpenApiParameter(
     "If-None-Match",

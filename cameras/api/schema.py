@@ -4,7 +4,7 @@ examples. The views only name the schema each operation uses."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 
 from cameras.api.serializers import (
     CAMERA_RESPONSE_FIELDS,
@@ -22,6 +22,7 @@ from nem.schema_examples import (
     invalid_body,
     ok,
     problem_example,
+    query_param,
     unknown_parameter,
 )
 
@@ -32,21 +33,23 @@ MEDIA = "Media"
 
 # --- parameters -------------------------------------------------------------------------------
 
-FIELDS_PARAM = OpenApiParameter(
+FIELDS_PARAM = query_param(
     "fields",
     OpenApiTypes.STR,
-    description=(
+    (
         "Comma-separated sparse fieldset: each item then holds only these fields, in this order. Any of: "
         f"{', '.join(CAMERA_RESPONSE_FIELDS)}. An unknown name is a 422 listing the valid ones."
     ),
-    examples=[OpenApiExample("Id and name", value="id,name")],
+    "Id and name",
+    "id,name",
 )
-STATUS_PARAM = OpenApiParameter(
+STATUS_PARAM = query_param(
     "status",
     OpenApiTypes.STR,
+    "Only cameras with this status.",
+    "Offline cameras",
+    "offline",
     enum=CameraStatus.values,
-    description="Only cameras with this status.",
-    examples=[OpenApiExample("Offline cameras", value="offline")],
 )
 # --- examples ---------------------------------------------------------------------------------
 

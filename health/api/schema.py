@@ -4,11 +4,11 @@ The view only names the schema it uses."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 
 from health.api.serializers import CameraHealthSerializer
 from nem.schema import problem_responses
-from nem.schema_examples import CAMERA_ID_PARAM, camera_not_found, invalid_query, unknown_parameter
+from nem.schema_examples import CAMERA_ID_PARAM, camera_not_found, invalid_query, query_param, unknown_parameter
 
 TAG = "Health"
 QUERY_PARAMS = ("limit", "cursor")
@@ -16,17 +16,19 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 PATH = "/api/cameras/front_door/health"
 
-LIMIT_PARAM = OpenApiParameter(
+LIMIT_PARAM = query_param(
     "limit",
     OpenApiTypes.INT,
-    description=f"History page size, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
-    examples=[OpenApiExample("Five transitions", value=5)],
+    f"History page size, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+    "Five transitions",
+    5,
 )
-CURSOR_PARAM = OpenApiParameter(
+CURSOR_PARAM = query_param(
     "cursor",
     OpenApiTypes.STR,
-    description="Where the history page starts: `history.next_cursor` of the previous answer (opaque).",
-    examples=[OpenApiExample("From next_cursor", value="WyIyMDI2LTAxLTIzVDEyOjEwOjAwWiIsN10")],
+    "Where the history page starts: `history.next_cursor` of the previous answer (opaque).",
+    "From next_cursor",
+    "WyIyMDI2LTAxLTIzVDEyOjEwOjAwWiIsN10",
 )
 
 OFFLINE_REASON = {

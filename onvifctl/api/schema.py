@@ -4,11 +4,19 @@ views only name the schema each operation uses."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 
 from nem.errors import RATE_LIMITED, VALIDATION_ERROR, DeviceUnavailable
 from nem.schema import problem_responses
-from nem.schema_examples import camera_id_param, camera_not_found, field_problem, ok, problem_example, unknown_parameter
+from nem.schema_examples import (
+    camera_id_param,
+    camera_not_found,
+    field_problem,
+    ok,
+    path_param,
+    problem_example,
+    unknown_parameter,
+)
 from onvifctl.api.serializers import (
     CapabilitiesSerializer,
     DiscoverResultSerializer,
@@ -46,12 +54,12 @@ DEVICE_ERRORS = (
 CAMERA_ID_PARAM = camera_id_param(
     "The camera's id (see `GET /api/cameras`); the camera must be in `onvif` ingestion mode.", "Porch PTZ", "porch_ptz"
 )
-PRESET_TOKEN_PARAM = OpenApiParameter(
+PRESET_TOKEN_PARAM = path_param(
     "preset_token",
     OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="A preset's `token` from `GET /api/cameras/{camera_id}/onvif/presets` (1-64 characters).",
-    examples=[OpenApiExample("Preset 1", value="preset_1")],
+    "A preset's `token` from `GET /api/cameras/{camera_id}/onvif/presets` (1-64 characters).",
+    "Preset 1",
+    "preset_1",
 )
 
 

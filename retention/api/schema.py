@@ -4,11 +4,11 @@ The views only name the schema each operation uses."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 
 from nem.errors import VALIDATION_ERROR
 from nem.schema import problem_responses
-from nem.schema_examples import camera_id_param, camera_not_found, field_problem, invalid_query
+from nem.schema_examples import camera_id_param, camera_not_found, field_problem, invalid_query, query_param
 from retention.api.serializers import StoragePolicyChangeSerializer, StoragePolicySerializer, StorageSerializer
 
 TAG = "Storage"
@@ -16,11 +16,12 @@ STORAGE_PATH = "/api/cameras/driveway/storage"
 POLICY_PATH = "/api/cameras/driveway/storage-policy"
 
 CAMERA_ID_PARAM = camera_id_param(example_name="Driveway", example="driveway")
-REFRESH_PARAM = OpenApiParameter(
+REFRESH_PARAM = query_param(
     "refresh",
     OpenApiTypes.BOOL,
-    description="`true` (or `1`) walks the files now instead of answering the last measure. Default false.",
-    examples=[OpenApiExample("Measure now", value=True)],
+    "`true` (or `1`) walks the files now instead of answering the last measure. Default false.",
+    "Measure now",
+    True,
 )
 
 POLICY = {

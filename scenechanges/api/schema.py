@@ -13,7 +13,9 @@ from nem.schema_examples import (
     camera_not_found,
     field_problem,
     invalid_query,
+    path_param,
     problem_example,
+    query_param,
     unknown_parameter,
 )
 from scenechanges.api.serializers import (
@@ -34,24 +36,26 @@ ACK_PATH = "/api/cameras/front_door/scene-changes/1/acknowledge"
 
 # --- parameters -------------------------------------------------------------------------------
 
-SCENE_CHANGE_ID_PARAM = OpenApiParameter(
+SCENE_CHANGE_ID_PARAM = path_param(
     "scene_change_id",
     OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="The scene change's `id` (from the camera's list); a change of another camera is not found.",
-    examples=[OpenApiExample("Change 1", value="1")],
+    "The scene change's `id` (from the camera's list); a change of another camera is not found.",
+    "Change 1",
+    "1",
 )
-ACKNOWLEDGED_PARAM = OpenApiParameter(
+ACKNOWLEDGED_PARAM = query_param(
     "acknowledged",
     OpenApiTypes.BOOL,
-    description="Only acknowledged (`true`) or open (`false`) changes; `1` and `0` work too. Default: all.",
-    examples=[OpenApiExample("Open changes", value=False)],
+    "Only acknowledged (`true`) or open (`false`) changes; `1` and `0` work too. Default: all.",
+    "Open changes",
+    False,
 )
-LIMIT_PARAM = OpenApiParameter(
+LIMIT_PARAM = query_param(
     "limit",
     OpenApiTypes.INT,
-    description=f"Page size, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
-    examples=[OpenApiExample("Ten per page", value=10)],
+    f"Page size, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+    "Ten per page",
+    10,
 )
 CURSOR_PARAM = OpenApiParameter(
     "cursor",

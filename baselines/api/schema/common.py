@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from nem.errors import INVALID_QUERY
-from nem.schema_examples import camera_id_param, camera_not_found, field_problem
+from nem.schema_examples import camera_id_param, camera_not_found, field_problem, query_param
 
 DETECTIONS_TAG = "Detections"
 EVENTS_TAG = "Events"
@@ -65,11 +65,12 @@ THRESHOLD_IGNORED = (
 
 
 CAMERA_ID = camera_id_param("The camera's `id` (a live camera: a trashed one is not found).")
-DAYS = OpenApiParameter(
+DAYS = query_param(
     "days",
     OpenApiTypes.INT,
-    description="Days to look back, 1-90 (default 7).",
-    examples=[OpenApiExample("A week", value=7)],
+    "Days to look back, 1-90 (default 7).",
+    "A week",
+    7,
 )
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
 from baselines.api.schema.common import (
     DETECTION_EXAMPLE,
@@ -24,7 +24,7 @@ from baselines.api.serializers import (
 )
 from nem.errors import INVALID_QUERY, VALIDATION_ERROR, Conflict
 from nem.schema import problem_responses
-from nem.schema_examples import field_problem, ok, page, problem_example
+from nem.schema_examples import field_problem, ok, page, path_param, problem_example
 
 DETECTIONS = extend_schema_view(
     list=extend_schema(
@@ -125,12 +125,12 @@ EVENTS = extend_schema_view(
         summary="Get an event",
         description="One event by its `id`. An event of a trashed camera is not found.",
         parameters=[
-            OpenApiParameter(
+            path_param(
                 "id",
                 OpenApiTypes.INT,
-                OpenApiParameter.PATH,
-                description="The event's `id`.",
-                examples=[OpenApiExample("Event 7", value=7)],
+                "The event's `id`.",
+                "Event 7",
+                7,
             )
         ],
         responses={200: EventSerializer, **problem_responses(401, 404)},
