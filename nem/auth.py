@@ -12,9 +12,10 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
-from nem.models import ApiKey, api_key_touch, hash_api_key
+from nem.models import LAST_USED_RESOLUTION, ApiKey, api_key_touch, hash_api_key
 
 API_KEY_HEADER = "HTTP_X_API_KEY"
 
@@ -76,11 +77,14 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if digest in _env_key_hashes(tuple(settings.NEM_API_KEYS)):
             return (None, ApiKeyPrincipal(name="env-key"))
         # An expired or switched-off key is refused exactly like an unknown one.
-        key = ApiKey.objects.active().filter(key_hash=digest).only("pk", "name").first()
+        key = ApiKey.objects.active().filter(key_hash=digest).only("pk", "name", "last_used_at").first()
         if key is None:
             _count_failure(ip)
             raise exceptions.AuthenticationFailed("Invalid API key")
-        api_key_touch(key_id=key.pk)
+        now = timezone.now()
+        if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
+            # Only a stale time costs the request a write (the UPDATE re-checks, for concurrency).
+            api_key_touch(key_id=key.pk, now=now)
         return (None, ApiKeyPrincipal(name=f"api-key:{key.name}"))
 
     def authenticate_header(self, request) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,9 +56,12 @@ def test_last_use_is_recorded_and_not_rewritten_within_the_minute(client, settin
     first = key.last_used_at
     assert first is not None and first >= before
 
-    assert get_cameras(client, raw).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert get_cameras(client, raw).status_code == 200
+    # the second request within the minute does not even send an UPDATE
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
     key.refresh_from_db()
-    assert key.last_used_at == first  # the second request within the minute wrote nothing
+    assert key.last_used_at == first
     other.refresh_from_db()
     assert other.last_used_at is None
 
