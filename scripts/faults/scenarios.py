@@ -242,7 +242,7 @@ def worker_killed(w: World) -> tuple[bool, str]:
     w.kill(first, signal.SIGKILL)
     lock.rollback()
     lock.close()
-    w.worker("worker-2")
+    second = w.worker("worker-2")
     wait = int(os.environ.get("FAULTS_REDELIVERY_WAIT", "240"))
     deadline = time.monotonic() + wait
     after = w.dj("digest")
@@ -250,6 +250,9 @@ def worker_killed(w: World) -> tuple[bool, str]:
         time.sleep(2)
         after = w.dj("digest")
     redelivered = re.search(r"Task baselines\.recompute\[[^\]]+\] received", (w.work / "worker-2.log").read_text()) is not None
+    # Each scenario stops its workers: a worker left running would take the next scenario's tasks
+    # with this scenario's environment.
+    w.kill(second)
     claim_after = w.dj("state")
     # The clean run is pinned to the time the redelivered run used: the window moves at every hour
     # boundary, so runs at two different times may rightly differ.
@@ -269,10 +272,11 @@ def duplicate_scan(w: World) -> tuple[bool, str]:
     w.dj("surge")
     once = w.manage("detect_anomalies", "--camera", CAMERA)
     first = w.dj("anomalies")
-    w.worker("worker-3", concurrency=2)
+    worker = w.worker("worker-3", concurrency=2)
     for args in ([CAMERA], [CAMERA], [CAMERA], []):
         w.send_task("baselines.detect_anomalies", args)
     time.sleep(15)
+    w.kill(worker)
     again = w.dj("anomalies")
     ok = first["count"] > 0 and again == first and again["count"] == again["distinct"]
     return ok, f"one scan: {once!r} -> {first}; after 4 more deliveries (3 direct, 1 fan-out, 2 processes): {again}"
