@@ -74,7 +74,7 @@ def problem(detail: str, kind: str = "not-found") -> dict:
 
 def decoded(body: bytes) -> np.ndarray:
     image = cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR)
-    assert image is not None
+    assert image is not None, f"the body is not an image: {body[:40]!r}"  # callers then check its pixels
     return image
 
 
