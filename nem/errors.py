@@ -234,11 +234,6 @@ class InvalidInput(DomainError):
         super().__init__(detail or validation_detail(self.errors))
 
 
-def UnprocessableEntity(field: str, message: str) -> InvalidInput:  # noqa: N802 - reads as an exception
-    """A 422 for one named field."""
-    return InvalidInput({field: [message]})
-
-
 class InvalidQueryParameter(InvalidInput):
     slug = INVALID_QUERY.slug
     title = INVALID_QUERY.title

@@ -152,14 +152,13 @@ def _page(rows: list, limit: int, ordering: list[str], bound: list[str] | None) 
 class DefaultPagination(BasePagination):
     default_limit = 1000
     max_limit = 1000
-    allow_cursor = True
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None):
         if not queryset.ordered:
             raise QuerySetNotOrdered(f"refusing to paginate an unordered queryset of {queryset.model.__name__}")
         self.request = request
         self.limit = parse_int_param(request, "limit", self.default_limit, 1, self.max_limit)
-        cursor = request.query_params.get("cursor") if self.allow_cursor else None
+        cursor = request.query_params.get("cursor")
         self.total = queryset.count()
         if cursor:
             if request.query_params.get("offset") not in (None, ""):
@@ -172,12 +171,12 @@ class DefaultPagination(BasePagination):
             ordering = ordering_terms(queryset)
             page = _page(rows, self.limit, ordering, ordering)
         self.has_more = page.has_more
-        self.next_cursor = page.next_cursor if self.allow_cursor else None
+        self.next_cursor = page.next_cursor
         return page.rows
 
     def query_param_names(self) -> list[str]:
         """The query parameters this paginator reads (the strict-query check allows them)."""
-        return ["limit", "offset", "cursor"] if self.allow_cursor else ["limit", "offset"]
+        return ["limit", "offset", "cursor"]
 
     def pagination_data(self) -> OrderedDict:
         data = OrderedDict(total=self.total, limit=self.limit, offset=self.offset)
@@ -200,13 +199,12 @@ class DefaultPagination(BasePagination):
             },
             "has_more": {"type": "boolean", "example": False, "description": "Whether rows follow this page."},
         }
-        if self.allow_cursor:
-            props["next_cursor"] = {
-                "type": "string",
-                "nullable": True,
-                "example": None,
-                "description": "Send as `cursor` (with the same `ordering`) for the next page; null on the last.",
-            }
+        props["next_cursor"] = {
+            "type": "string",
+            "nullable": True,
+            "example": None,
+            "description": "Send as `cursor` (with the same `ordering`) for the next page; null on the last.",
+        }
         return {
             "type": "object",
             "required": ["items", "pagination"],
@@ -226,7 +224,7 @@ class DefaultPagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
-        params = [
+        return [
             {
                 "name": "limit",
                 "in": "query",
@@ -241,16 +239,12 @@ class DefaultPagination(BasePagination):
                 "description": "Rows to skip (default 0).",
                 "schema": {"type": "integer", "minimum": 0},
             },
+            {
+                "name": "cursor",
+                "in": "query",
+                "required": False,
+                "description": "Opaque cursor from `pagination.next_cursor`; not combined with offset.",
+                "schema": {"type": "string"},
+            },
         ]
-        if self.allow_cursor:
-            params.append(
-                {
-                    "name": "cursor",
-                    "in": "query",
-                    "required": False,
-                    "description": "Opaque cursor from `pagination.next_cursor`; not combined with offset.",
-                    "schema": {"type": "string"},
-                }
-            )
-        return params
 

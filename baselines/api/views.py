@@ -25,7 +25,7 @@ from baselines.filtersets import DetectionFilterSet, EventFilterSet
 from baselines.models import Detection, Event
 from cameras.services import camera_get_live
 from nem.api import StrictQueryMixin, created
-from nem.errors import UnprocessableEntity
+from nem.errors import InvalidInput
 from nem.pagination import parse_int_param
 
 
@@ -35,7 +35,7 @@ def _idempotency_key(request) -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > 255 or not key.isprintable():
-        raise UnprocessableEntity("Idempotency-Key", "must be 1-255 printable characters")
+        raise InvalidInput({"Idempotency-Key": ["must be 1-255 printable characters"]})
     return key
 
 

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from cameras.services import camera_get_live
 from nem.api import StrictQueryMixin
-from nem.errors import InvalidQueryParameter, UnprocessableEntity
+from nem.errors import InvalidInput, InvalidQueryParameter
 from retention import policy, services
 from retention.api import schema
 from retention.api.serializers import StoragePolicyChangeSerializer, StoragePolicySerializer, StorageSerializer
@@ -49,6 +49,6 @@ class CameraStoragePolicyViewSet(StrictQueryMixin, viewsets.ViewSet):
         serializer = StoragePolicyChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not replace and not serializer.validated_data:
-            raise UnprocessableEntity("body", "send at least one policy field")
+            raise InvalidInput({"body": ["send at least one policy field"]})
         document = policy.storage_policy_update(camera_id=camera_id, data=serializer.validated_data, replace=replace)
         return Response(StoragePolicySerializer(document).data)
